@@ -1,0 +1,402 @@
+//! Command-line parsing: turns `argv` into a [`Command`] with validated
+//! [`Options`]. Hand written (no clap); every mistake becomes an
+//! [`Error::usage`] naming the problem and what to do.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+pub const USAGE: &str = "\
+usage: ferrite-boot <command> [options]
+
+commands:
+  image --kernel ELF [--out DIR] [--uefi] [--verbose]
+        build the BIOS disk image (and the UEFI one if OVMF is installed or
+        --uefi is given) and print their paths
+  run   --kernel ELF [common options]
+        boot the kernel in demo mode, stream the serial console (backtraces
+        symbolised); exit 0 when the kernel powers off successfully
+  test  --kernel ELF [common options] [--filter F] [--test-timeout SECS]
+        [--summary FILE]
+        run the in-kernel test suite (rebooting after panics and hangs) and
+        print `<P> passed, <F> failed` as the last line
+
+common options:
+  --kernel ELF          the kernel ELF (required)
+  --out DIR             where disk images go (default: next to the ELF)
+  --memory MIB          guest memory (default 512)
+  --uefi                boot through OVMF instead of BIOS
+  --verbose             show the bootloader log and the QEMU command line
+  --log SPEC            kernel log filter, e.g. info,uvm::fault=trace
+  --timeout SECS        whole-boot timeout (run: default 300; test: none)
+  --icount              deterministic execution (-icount, fixed RTC)
+  --cmdline-extra \"k=v ...\"  extra kernel command-line words
+  --qemu PATH           QEMU binary (default: qemu-system-x86_64 from PATH)
+
+test options:
+  --filter F            only tests whose path contains F
+  --test-timeout SECS   per-test host timeout (default 60)
+  --summary FILE        also write `passed=P` / `failed=F` lines to FILE
+
+exit status: 0 success, 1 kernel or test failure, 2 usage/environment error";
+
+pub const DEFAULT_MEMORY_MIB: u32 = 512;
+pub const DEFAULT_RUN_TIMEOUT_SECS: u64 = 300;
+pub const DEFAULT_TEST_TIMEOUT_SECS: u64 = 60;
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Image(Options),
+    Run(Options),
+    Test(Options),
+}
+
+/// All options; which ones are accepted depends on the subcommand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub kernel: PathBuf,
+    pub out_dir: Option<PathBuf>,
+    pub memory_mib: u32,
+    pub uefi: bool,
+    pub verbose: bool,
+    pub log: Option<String>,
+    /// Whole-boot timeout; `None` means the subcommand default.
+    pub timeout_secs: Option<u64>,
+    pub icount: bool,
+    pub cmdline_extra: Vec<String>,
+    pub qemu: Option<PathBuf>,
+    pub filter: Option<String>,
+    pub test_timeout_secs: u64,
+    pub summary: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sub {
+    Image,
+    Run,
+    Test,
+}
+
+impl Sub {
+    fn name(self) -> &'static str {
+        match self {
+            Sub::Image => "image",
+            Sub::Run => "run",
+            Sub::Test => "test",
+        }
+    }
+}
+
+/// Which subcommands accept an option.
+fn allowed(option: &str, sub: Sub) -> bool {
+    match option {
+        "--kernel" | "--out" | "--uefi" | "--verbose" => true,
+        "--memory" | "--log" | "--timeout" | "--icount" | "--cmdline-extra" | "--qemu" => {
+            sub != Sub::Image
+        }
+        "--filter" | "--test-timeout" | "--summary" => sub == Sub::Test,
+        _ => false,
+    }
+}
+
+fn takes_value(option: &str) -> bool {
+    !matches!(option, "--uefi" | "--verbose" | "--icount")
+}
+
+/// Parses the arguments after the program name.
+pub fn parse<I, S>(args: I) -> Result<Command>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let args: Vec<String> = args.into_iter().map(Into::into).collect();
+    let Some(first) = args.first() else {
+        return Err(Error::usage(
+            "no command given; use `ferrite-boot image|run|test --kernel ELF` (see --help)",
+        ));
+    };
+    let sub = match first.as_str() {
+        "-h" | "--help" | "help" => return Ok(Command::Help),
+        "image" => Sub::Image,
+        "run" => Sub::Run,
+        "test" => Sub::Test,
+        other => {
+            return Err(Error::usage(format!(
+                "unknown command `{other}`; expected `image`, `run` or `test` (see --help)"
+            )));
+        }
+    };
+
+    let mut kernel = None;
+    let mut opts = Options {
+        kernel: PathBuf::new(),
+        out_dir: None,
+        memory_mib: DEFAULT_MEMORY_MIB,
+        uefi: false,
+        verbose: false,
+        log: None,
+        timeout_secs: None,
+        icount: false,
+        cmdline_extra: Vec::new(),
+        qemu: None,
+        filter: None,
+        test_timeout_secs: DEFAULT_TEST_TIMEOUT_SECS,
+        summary: None,
+    };
+
+    let mut rest = args[1..].iter();
+    while let Some(arg) = rest.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(Command::Help);
+        }
+        let (name, inline_value) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        if !name.starts_with("--") {
+            return Err(Error::usage(format!(
+                "unexpected argument `{arg}` for `{}`; options start with `--` (see --help)",
+                sub.name()
+            )));
+        }
+        if !allowed(name, sub) {
+            let known = [Sub::Image, Sub::Run, Sub::Test]
+                .iter()
+                .any(|s| allowed(name, *s));
+            return Err(Error::usage(if known {
+                format!(
+                    "option `{name}` is not accepted by `{}` (see --help)",
+                    sub.name()
+                )
+            } else {
+                format!("unknown option `{name}` (see --help)")
+            }));
+        }
+        let value = if takes_value(name) {
+            match inline_value {
+                Some(v) => v,
+                None => match rest.next() {
+                    Some(v) => v.clone(),
+                    None => {
+                        return Err(Error::usage(format!("option `{name}` needs a value")));
+                    }
+                },
+            }
+        } else {
+            if inline_value.is_some() {
+                return Err(Error::usage(format!("option `{name}` takes no value")));
+            }
+            String::new()
+        };
+
+        match name {
+            "--kernel" => kernel = Some(PathBuf::from(non_empty(name, value)?)),
+            "--out" => opts.out_dir = Some(PathBuf::from(non_empty(name, value)?)),
+            "--uefi" => opts.uefi = true,
+            "--verbose" => opts.verbose = true,
+            "--icount" => opts.icount = true,
+            "--memory" => {
+                let mib = parse_number(name, &value, "a size in MiB")?;
+                opts.memory_mib = u32::try_from(mib)
+                    .ok()
+                    .filter(|m| (16..=1 << 20).contains(m))
+                    .ok_or_else(|| {
+                        Error::usage(format!(
+                            "--memory {mib} is out of range; use 16..1048576 MiB"
+                        ))
+                    })?;
+            }
+            "--timeout" => opts.timeout_secs = Some(parse_number(name, &value, "seconds")?),
+            "--test-timeout" => opts.test_timeout_secs = parse_number(name, &value, "seconds")?,
+            "--log" => opts.log = Some(single_word(name, value)?),
+            "--filter" => opts.filter = Some(single_word(name, value)?),
+            "--cmdline-extra" => opts
+                .cmdline_extra
+                .extend(value.split_whitespace().map(str::to_string)),
+            "--qemu" => opts.qemu = Some(PathBuf::from(non_empty(name, value)?)),
+            "--summary" => opts.summary = Some(PathBuf::from(non_empty(name, value)?)),
+            _ => {
+                return Err(Error::usage(format!(
+                    "unknown option `{name}` (see --help)"
+                )));
+            }
+        }
+    }
+
+    opts.kernel = kernel.ok_or_else(|| {
+        Error::usage(format!(
+            "missing --kernel ELF; build the kernel first (cargo kbuild) and pass \
+             `ferrite-boot {} --kernel target/x86_64-unknown-none/release/ferrite`",
+            sub.name()
+        ))
+    })?;
+
+    Ok(match sub {
+        Sub::Image => Command::Image(opts),
+        Sub::Run => Command::Run(opts),
+        Sub::Test => Command::Test(opts),
+    })
+}
+
+fn non_empty(name: &str, value: String) -> Result<String> {
+    if value.is_empty() {
+        Err(Error::usage(format!(
+            "option `{name}` needs a non-empty value"
+        )))
+    } else {
+        Ok(value)
+    }
+}
+
+/// A value that becomes one kernel command-line word: no whitespace.
+fn single_word(name: &str, value: String) -> Result<String> {
+    let value = non_empty(name, value)?;
+    if value.chars().any(char::is_whitespace) {
+        return Err(Error::usage(format!(
+            "{name} `{value}` contains whitespace; the kernel command line is split on \
+             spaces, so pass a single word"
+        )));
+    }
+    Ok(value)
+}
+
+fn parse_number(name: &str, value: &str, what: &str) -> Result<u64> {
+    match value.parse::<u64>() {
+        Ok(0) => Err(Error::usage(format!("{name} must be greater than 0"))),
+        Ok(n) => Ok(n),
+        Err(_) => Err(Error::usage(format!(
+            "{name} expects {what} (a positive integer), got `{value}`"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(args: &[&str]) -> Command {
+        parse(args.iter().copied()).expect("should parse")
+    }
+
+    fn parse_err(args: &[&str]) -> Error {
+        parse(args.iter().copied()).expect_err("should fail")
+    }
+
+    fn opts(cmd: Command) -> Options {
+        match cmd {
+            Command::Image(o) | Command::Run(o) | Command::Test(o) => o,
+            Command::Help => panic!("got help"),
+        }
+    }
+
+    #[test]
+    fn run_defaults() {
+        let o = opts(parse_ok(&["run", "--kernel", "k.elf"]));
+        assert_eq!(o.kernel, PathBuf::from("k.elf"));
+        assert_eq!(o.memory_mib, 512);
+        assert_eq!(o.timeout_secs, None);
+        assert_eq!(o.test_timeout_secs, 60);
+        assert!(!o.uefi && !o.verbose && !o.icount);
+        assert!(o.cmdline_extra.is_empty());
+    }
+
+    #[test]
+    fn test_all_options() {
+        let cmd = parse_ok(&[
+            "test",
+            "--kernel=k",
+            "--memory",
+            "1024",
+            "--uefi",
+            "--verbose",
+            "--log",
+            "info,uvm::fault=trace",
+            "--timeout",
+            "10",
+            "--icount",
+            "--cmdline-extra",
+            "a=1  b=2",
+            "--cmdline-extra=c",
+            "--qemu",
+            "/opt/qemu",
+            "--filter",
+            "mm::",
+            "--test-timeout",
+            "5",
+            "--summary",
+            "s.txt",
+            "--out",
+            "img",
+        ]);
+        assert!(matches!(cmd, Command::Test(_)));
+        let o = opts(cmd);
+        assert_eq!(o.memory_mib, 1024);
+        assert!(o.uefi && o.verbose && o.icount);
+        assert_eq!(o.log.as_deref(), Some("info,uvm::fault=trace"));
+        assert_eq!(o.timeout_secs, Some(10));
+        assert_eq!(o.cmdline_extra, ["a=1", "b=2", "c"]);
+        assert_eq!(o.qemu, Some(PathBuf::from("/opt/qemu")));
+        assert_eq!(o.filter.as_deref(), Some("mm::"));
+        assert_eq!(o.test_timeout_secs, 5);
+        assert_eq!(o.summary, Some(PathBuf::from("s.txt")));
+        assert_eq!(o.out_dir, Some(PathBuf::from("img")));
+    }
+
+    #[test]
+    fn help() {
+        assert_eq!(parse_ok(&["--help"]), Command::Help);
+        assert_eq!(parse_ok(&["run", "-h"]), Command::Help);
+    }
+
+    #[test]
+    fn errors_are_usage_errors() {
+        let cases: &[(&[&str], &str)] = &[
+            (&[], "no command"),
+            (&["boot"], "unknown command `boot`"),
+            (&["run"], "missing --kernel"),
+            (&["run", "--kernel"], "needs a value"),
+            (
+                &["run", "--kernel", "k", "--bogus"],
+                "unknown option `--bogus`",
+            ),
+            (
+                &["run", "--kernel", "k", "--filter", "x"],
+                "not accepted by `run`",
+            ),
+            (
+                &["image", "--kernel", "k", "--memory", "64"],
+                "not accepted by `image`",
+            ),
+            (
+                &["run", "--kernel", "k", "--memory", "lots"],
+                "expects a size in MiB",
+            ),
+            (&["run", "--kernel", "k", "--memory", "4"], "out of range"),
+            (
+                &["run", "--kernel", "k", "--timeout", "0"],
+                "greater than 0",
+            ),
+            (
+                &["test", "--kernel", "k", "--filter", "a b"],
+                "contains whitespace",
+            ),
+            (
+                &["run", "--kernel", "k", "--log", "info debug"],
+                "contains whitespace",
+            ),
+            (&["run", "--kernel", "k", "--uefi=yes"], "takes no value"),
+            (&["run", "stray"], "unexpected argument `stray`"),
+        ];
+        for (args, needle) in cases {
+            let err = parse_err(args);
+            assert_eq!(err.exit_code, 2, "{args:?}");
+            assert!(
+                err.message.contains(needle),
+                "{args:?}: `{}` should contain `{needle}`",
+                err.message
+            );
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Disk images: BIOS (MBR) and UEFI (GPT) images built with the
+//! `bootloader` crate from the kernel ELF, cached next to the ELF (or in
+//! `--out DIR`) and rebuilt only when the ELF (or this tool) is newer.
+//!
+//! The bootloader's own logging is part of the image (boot.json), so
+//! `--verbose` images are cached under a different name:
+//! `<elf>.bios.img` / `<elf>.uefi.img`, or `<elf>.verbose.bios.img` /
+//! `<elf>.verbose.uefi.img`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use bootloader::{BiosBoot, BootConfig, UefiBoot};
+use bootloader_boot_config::LevelFilter;
+
+use crate::error::{Error, Result};
+
+/// Firmware flavour of a disk image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Bios,
+    Uefi,
+}
+
+impl Flavor {
+    fn suffix(self) -> &'static str {
+        match self {
+            Flavor::Bios => "bios.img",
+            Flavor::Uefi => "uefi.img",
+        }
+    }
+}
+
+/// Path of the image for `kernel` (pure).
+pub fn image_path(kernel: &Path, out_dir: Option<&Path>, flavor: Flavor, verbose: bool) -> PathBuf {
+    let name = kernel
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "kernel".into());
+    let file = if verbose {
+        format!("{name}.verbose.{}", flavor.suffix())
+    } else {
+        format!("{name}.{}", flavor.suffix())
+    };
+    match out_dir {
+        Some(dir) => dir.join(file),
+        None => kernel.with_file_name(file),
+    }
+}
+
+/// The bootloader configuration: silent unless `verbose`.
+pub fn boot_config(verbose: bool) -> BootConfig {
+    let mut cfg = BootConfig::default();
+    cfg.frame_buffer_logging = false;
+    cfg.serial_logging = verbose;
+    cfg.log_level = if verbose {
+        LevelFilter::Info
+    } else {
+        LevelFilter::Off
+    };
+    cfg
+}
+
+/// Checks that the kernel ELF exists and is a file.
+pub fn check_kernel(kernel: &Path) -> Result<()> {
+    match fs::metadata(kernel) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(_) => Err(Error::usage(format!(
+            "kernel {} is not a file; pass the kernel ELF with --kernel",
+            kernel.display()
+        ))),
+        Err(_) => Err(Error::usage(format!(
+            "kernel ELF {} not found; build it first (cargo kbuild) or fix --kernel",
+            kernel.display()
+        ))),
+    }
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Whether the image must be (re)built: missing, or older than one of
+/// its inputs (pure given the timestamps).
+pub fn needs_rebuild(image: Option<SystemTime>, inputs: &[Option<SystemTime>]) -> bool {
+    match image {
+        None => true,
+        Some(img) => inputs.iter().flatten().any(|input| *input > img),
+    }
+}
+
+/// Builds (if needed) the image and returns its path. `rebuilt` tells
+/// whether it was written.
+pub fn ensure_image(
+    kernel: &Path,
+    out_dir: Option<&Path>,
+    flavor: Flavor,
+    verbose: bool,
+) -> Result<(PathBuf, bool)> {
+    check_kernel(kernel)?;
+    let image = image_path(kernel, out_dir, flavor, verbose);
+    // The bootloader stages are embedded in this tool: a new tool build
+    // may mean a new bootloader, so it counts as an input too.
+    let tool = std::env::current_exe().ok().and_then(|p| mtime(&p));
+    if !needs_rebuild(mtime(&image), &[mtime(kernel), tool]) {
+        return Ok((image, false));
+    }
+    if let Some(dir) = image.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("creating image directory {}", dir.display()), e))?;
+    }
+    // Write to a temporary name and rename, so an interrupted build never
+    // leaves a truncated image that looks up to date.
+    let tmp = image.with_extension(format!("img.tmp{}", std::process::id()));
+    let cfg = boot_config(verbose);
+    let built = match flavor {
+        Flavor::Bios => BiosBoot::new(kernel)
+            .set_boot_config(&cfg)
+            .create_disk_image(&tmp),
+        Flavor::Uefi => UefiBoot::new(kernel)
+            .set_boot_config(&cfg)
+            .create_disk_image(&tmp),
+    };
+    if let Err(e) = built {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::usage(format!(
+            "building the {flavor:?} image {} from {} failed: {e:#}; is the kernel a valid x86_64 ELF?",
+            image.display(),
+            kernel.display()
+        )));
+    }
+    fs::rename(&tmp, &image).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io(format!("moving the new image to {}", image.display()), e)
+    })?;
+    Ok((image, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn image_paths() {
+        let k = Path::new("/t/release/ferrite");
+        assert_eq!(
+            image_path(k, None, Flavor::Bios, false),
+            PathBuf::from("/t/release/ferrite.bios.img")
+        );
+        assert_eq!(
+            image_path(k, Some(Path::new("/o")), Flavor::Uefi, false),
+            PathBuf::from("/o/ferrite.uefi.img")
+        );
+        assert_eq!(
+            image_path(k, None, Flavor::Bios, true),
+            PathBuf::from("/t/release/ferrite.verbose.bios.img")
+        );
+    }
+
+    #[test]
+    fn rebuild_decision() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+        let t1 = t0 + Duration::from_secs(1);
+        assert!(needs_rebuild(None, &[Some(t0)]));
+        assert!(needs_rebuild(Some(t0), &[Some(t1)]));
+        assert!(!needs_rebuild(Some(t1), &[Some(t0), None]));
+        assert!(!needs_rebuild(Some(t1), &[Some(t1)]));
+    }
+
+    #[test]
+    fn boot_config_quiet_unless_verbose() {
+        let quiet = boot_config(false);
+        assert!(!quiet.serial_logging && !quiet.frame_buffer_logging);
+        assert_eq!(quiet.log_level, LevelFilter::Off);
+        let loud = boot_config(true);
+        assert!(loud.serial_logging && !loud.frame_buffer_logging);
+        assert_eq!(loud.log_level, LevelFilter::Info);
+    }
+
+    #[test]
+    fn missing_kernel_is_usage_error() {
+        let err = ensure_image(Path::new("/nonexistent/ferrite"), None, Flavor::Bios, false)
+            .expect_err("missing kernel");
+        assert_eq!(err.exit_code, 2);
+        assert!(err.message.contains("not found"));
+    }
+}

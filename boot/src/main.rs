@@ -1,0 +1,69 @@
+//! `ferrite-boot`: the host tool of the Ferrite kernel. Builds BIOS/UEFI
+//! disk images from the kernel ELF, boots them in QEMU, streams and
+//! symbolises the serial console, and drives the in-kernel test suite.
+//!
+//! This file only dispatches the subcommands; see the modules:
+//! - [`cli`]: argument parsing;
+//! - [`image`]: disk images (bootloader crate) and their cache;
+//! - [`qemu`]: QEMU command line, process and serial line reader;
+//! - [`protocol`]: parsing of the kernel's serial lines, kernel cmdline;
+//! - [`console`]: forwarding output, symbolising backtraces;
+//! - [`symbolize`]: DWARF / symbol-table lookups, path shortening;
+//! - [`ktest`]: the pure test-driver state machine;
+//! - [`runner`]: the boot loops of `run` and `test`.
+
+mod cli;
+mod console;
+mod error;
+mod image;
+mod ktest;
+mod protocol;
+mod qemu;
+mod runner;
+mod symbolize;
+
+use std::process::ExitCode;
+
+use cli::{Command, Options};
+use error::Result;
+use image::Flavor;
+
+fn main() -> ExitCode {
+    let command = match cli::parse(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ferrite-boot: error: {e}");
+            eprintln!("(run `ferrite-boot --help` for usage)");
+            return ExitCode::from(e.exit_code);
+        }
+    };
+    let result = match command {
+        Command::Help => {
+            println!("{}", cli::USAGE);
+            Ok(0)
+        }
+        Command::Image(opts) => image_cmd(&opts),
+        Command::Run(opts) => runner::run(&opts),
+        Command::Test(opts) => runner::test(&opts),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("ferrite-boot: error: {e}");
+            ExitCode::from(e.exit_code)
+        }
+    }
+}
+
+/// `ferrite-boot image`: BIOS image always, UEFI image when OVMF is
+/// installed (so it can be booted) or `--uefi` asks for it.
+fn image_cmd(opts: &Options) -> Result<u8> {
+    let out = opts.out_dir.as_deref();
+    let (bios, _) = image::ensure_image(&opts.kernel, out, Flavor::Bios, opts.verbose)?;
+    println!("{}", bios.display());
+    if opts.uefi || qemu::find_ovmf().is_some() {
+        let (uefi, _) = image::ensure_image(&opts.kernel, out, Flavor::Uefi, opts.verbose)?;
+        println!("{}", uefi.display());
+    }
+    Ok(0)
+}

@@ -1,0 +1,275 @@
+//! The process side of `run` and `test`: prepares the image and firmware,
+//! boots QEMU (once for `run`, as many times as needed for `test`), pumps
+//! its serial output through the [`Console`] and, for `test`, the
+//! [`Driver`], enforcing the timeouts.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::cli::{DEFAULT_RUN_TIMEOUT_SECS, Options};
+use crate::console::Console;
+use crate::error::{Error, Result};
+use crate::image::{self, Flavor};
+use crate::ktest::{BootEnd, Driver, Next, Summary};
+use crate::protocol::{KernelCmdline, Mode};
+use crate::qemu::{self, Output, QemuConfig, QemuExit, Session};
+
+/// Everything that stays the same across boots.
+struct Machine {
+    qemu: PathBuf,
+    image: PathBuf,
+    firmware: Option<qemu::Firmware>,
+}
+
+fn say(msg: &str) {
+    eprintln!("ferrite-boot: {msg}");
+}
+
+/// Checks the inputs, finds QEMU (and OVMF for --uefi), builds the image.
+fn prepare(opts: &Options) -> Result<Machine> {
+    image::check_kernel(&opts.kernel)?;
+    let qemu = qemu::find_qemu(opts.qemu.as_deref())?;
+    let (flavor, ovmf) = if opts.uefi {
+        let ovmf = qemu::find_ovmf().ok_or_else(|| {
+            Error::usage(
+                "--uefi needs OVMF firmware (/usr/share/ovmf/OVMF.fd or \
+                 /usr/share/OVMF/OVMF_CODE.fd); apt-get install ovmf, or boot without --uefi",
+            )
+        })?;
+        (Flavor::Uefi, Some(ovmf))
+    } else {
+        (Flavor::Bios, None)
+    };
+    let (image, rebuilt) =
+        image::ensure_image(&opts.kernel, opts.out_dir.as_deref(), flavor, opts.verbose)?;
+    if opts.verbose {
+        let what = if rebuilt { "built" } else { "up to date:" };
+        say(&format!("image {what} {}", image.display()));
+    }
+    let firmware = match &ovmf {
+        Some(o) => {
+            let scratch = image.parent().unwrap_or(Path::new("."));
+            Some(qemu::prepare_firmware(o, scratch)?)
+        }
+        None => None,
+    };
+    Ok(Machine {
+        qemu,
+        image,
+        firmware,
+    })
+}
+
+fn spawn(machine: &Machine, opts: &Options, cmdline: String) -> Result<Session> {
+    let cfg = QemuConfig {
+        memory_mib: opts.memory_mib,
+        image: machine.image.clone(),
+        firmware: machine.firmware.clone(),
+        icount: opts.icount,
+        cmdline,
+    };
+    let args: Vec<OsString> = qemu::qemu_args(&cfg);
+    if opts.verbose {
+        say(&format!("kernel command line: {}", cfg.cmdline));
+        say(&format!(
+            "running: {}",
+            qemu::display_command(&machine.qemu, &args)
+        ));
+    }
+    Session::spawn(&machine.qemu, &args)
+}
+
+/// QEMU exiting with status 1 before printing anything means QEMU itself
+/// refused to start (its reason is on stderr).
+fn check_qemu_started(session: &Session, exit: QemuExit) -> Result<()> {
+    if exit == QemuExit::Code(1) && session.bytes_seen() == 0 {
+        Err(Error::usage(
+            "QEMU failed to start (exit status 1, see its message above); check --qemu, \
+             --memory and the QEMU installation (scripts/setup.sh)",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `ferrite-boot run`: one boot in demo mode. Returns the exit code.
+pub fn run(opts: &Options) -> Result<u8> {
+    let machine = prepare(opts)?;
+    let cmdline = KernelCmdline {
+        mode: Mode::Demo,
+        log: opts.log.as_deref(),
+        filter: None,
+        skip: None,
+        test_timeout_ms: None,
+        verbose: opts.verbose,
+        extra: &opts.cmdline_extra,
+    }
+    .render();
+    let timeout = opts.timeout_secs.unwrap_or(DEFAULT_RUN_TIMEOUT_SECS);
+    let mut console = Console::new(std::io::stdout(), &opts.kernel);
+    let mut session = spawn(&machine, opts, cmdline)?;
+    let deadline = Instant::now() + Duration::from_secs(timeout);
+    let exit = loop {
+        match session.next(deadline)? {
+            Some(Output::Line(l)) => console.line(&l),
+            Some(Output::Partial(p)) => console.partial(&p),
+            Some(Output::Exited(e)) => break e,
+            None => {
+                session.kill();
+                console.end_partial();
+                return Err(Error::failure(format!(
+                    "the kernel did not power off within {timeout} s (--timeout {timeout}); \
+                     killed QEMU"
+                )));
+            }
+        }
+    };
+    console.end_partial();
+    check_qemu_started(&session, exit)?;
+    match exit {
+        QemuExit::Success => Ok(0),
+        other => Err(Error::failure(format!(
+            "kernel failed: {}",
+            other.describe()
+        ))),
+    }
+}
+
+/// `ferrite-boot test`: runs the suite to completion. Returns the exit code.
+pub fn test(opts: &Options) -> Result<u8> {
+    let machine = prepare(opts)?;
+    let mut console = Console::new(std::io::stdout(), &opts.kernel);
+    let mut driver = Driver::new();
+    let test_timeout = Duration::from_secs(opts.test_timeout_secs);
+
+    loop {
+        let skip = driver.start_boot();
+        console.new_boot();
+        let cmdline = KernelCmdline {
+            mode: Mode::Test,
+            log: opts.log.as_deref(),
+            filter: opts.filter.as_deref(),
+            skip: Some(skip),
+            test_timeout_ms: Some(opts.test_timeout_secs.saturating_mul(1000)),
+            verbose: opts.verbose,
+            extra: &opts.cmdline_extra,
+        }
+        .render();
+        let mut session = spawn(&machine, opts, cmdline)?;
+        let boot_start = Instant::now();
+        let boot_deadline = opts
+            .timeout_secs
+            .map(|s| boot_start + Duration::from_secs(s));
+        let mut anchor = boot_start;
+
+        let end = loop {
+            let test_deadline = anchor + test_timeout;
+            let deadline = boot_deadline.map_or(test_deadline, |b| b.min(test_deadline));
+            let reset = match session.next(deadline)? {
+                Some(Output::Line(l)) => {
+                    console.line(&l);
+                    match driver.on_line(&l) {
+                        Ok(reset) => reset,
+                        Err(e) => {
+                            session.kill();
+                            return Ok(abandon(&mut console, &mut driver, opts, &e.to_string()));
+                        }
+                    }
+                }
+                Some(Output::Partial(p)) => {
+                    console.partial(&p);
+                    driver.on_partial(&p)
+                }
+                Some(Output::Exited(e)) => {
+                    check_qemu_started(&session, e)?;
+                    break BootEnd::Exited(e);
+                }
+                None => {
+                    session.kill();
+                    break match (boot_deadline, opts.timeout_secs) {
+                        (Some(b), Some(secs)) if Instant::now() >= b => {
+                            BootEnd::BootTimeout { secs }
+                        }
+                        _ => BootEnd::TestTimeout {
+                            secs: opts.test_timeout_secs,
+                        },
+                    };
+                }
+            };
+            if reset {
+                anchor = Instant::now();
+            }
+        };
+        drop(session);
+        console.end_partial();
+
+        match driver.end_boot(end) {
+            Ok(step) => {
+                for m in &step.messages {
+                    console.message(m);
+                }
+                match step.next {
+                    Next::Reboot { .. } => continue,
+                    Next::Done => break,
+                    Next::NoTests => {
+                        let msg = match &opts.filter {
+                            Some(f) => format!("ktest: no test matches filter \"{f}\""),
+                            None => "ktest: the kernel has no tests".to_string(),
+                        };
+                        console.message(&msg);
+                        return Ok(1);
+                    }
+                }
+            }
+            Err(e) => return Ok(abandon(&mut console, &mut driver, opts, &e.to_string())),
+        }
+    }
+    finish(&mut console, &driver, opts)
+}
+
+/// Stops the run after a driver error: the tests that did not run count
+/// as failed (if the test count is known, so the summary stays honest).
+fn abandon<W: Write>(
+    console: &mut Console<W>,
+    driver: &mut Driver,
+    opts: &Options,
+    why: &str,
+) -> u8 {
+    console.end_partial();
+    say(&format!("error: {why}"));
+    if driver.summary().total.is_none() {
+        say("error: the kernel never reported its test list; no summary");
+        return 1;
+    }
+    for m in driver.fill_missing("not run: the runner gave up") {
+        console.message(&m);
+    }
+    match finish(console, driver, opts) {
+        Ok(_) => 1,
+        Err(e) => {
+            say(&format!("error: {e}"));
+            1
+        }
+    }
+}
+
+/// Prints the failure list and the summary lines; writes --summary.
+fn finish<W: Write>(console: &mut Console<W>, driver: &Driver, opts: &Options) -> Result<u8> {
+    let failed = driver.failed_tests();
+    if !failed.is_empty() {
+        console.message("ktest: failed tests:");
+        for path in &failed {
+            console.message(&format!("    {path}"));
+        }
+    }
+    let s: Summary = driver.summary();
+    if let Some(file) = &opts.summary {
+        std::fs::write(file, format!("passed={}\nfailed={}\n", s.passed, s.failed))
+            .map_err(|e| Error::io(format!("writing the summary to {}", file.display()), e))?;
+    }
+    console.message(&format!("ktest: {} passed, {} failed", s.passed, s.failed));
+    console.message(&format!("{} passed, {} failed", s.passed, s.failed));
+    Ok(if s.success() { 0 } else { 1 })
+}

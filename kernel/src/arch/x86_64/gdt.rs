@@ -1,0 +1,79 @@
+//! The global descriptor table and the task-state segment. The TSS carries
+//! the interrupt stack table: double fault, NMI and machine check run on their
+//! own stacks, so a kernel stack overflow is reported instead of escalating to
+//! a triple fault.
+
+use super::stack::{IST_COUNT, IST_DOUBLE_FAULT, IST_MACHINE_CHECK, IST_NMI, IST_STACK_SIZE, IstStack};
+use spin::Once;
+use x86_64::VirtAddr;
+use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
+use x86_64::instructions::tables::load_tss;
+use x86_64::registers::segmentation::SegmentSelector;
+use x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable};
+use x86_64::structures::tss::TaskStateSegment;
+
+/// The IST stacks. Only the CPU writes them (through the TSS); Rust code only
+/// takes their addresses, so no reference to them is ever formed.
+static mut IST_STACKS: [IstStack; IST_COUNT] = [const { IstStack([0; IST_STACK_SIZE]) }; IST_COUNT];
+
+/// Selectors of the segments the kernel (and later user mode) uses.
+#[derive(Debug, Clone, Copy)]
+pub struct Selectors {
+    pub kernel_code: SegmentSelector,
+    pub kernel_data: SegmentSelector,
+    pub user_data: SegmentSelector,
+    pub user_code: SegmentSelector,
+    pub tss: SegmentSelector,
+}
+
+static TSS: Once<TaskStateSegment> = Once::new();
+static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
+static IST_RANGES: Once<[(u64, u64); IST_COUNT]> = Once::new();
+
+/// `[bottom, top)` of each IST stack.
+pub fn ist_stacks() -> &'static [(u64, u64)] {
+    IST_RANGES.get().map(|r| &r[..]).unwrap_or(&[])
+}
+
+fn ist_range(index: usize) -> (u64, u64) {
+    let bottom = (&raw const IST_STACKS) as u64 + (index * IST_STACK_SIZE) as u64;
+    (bottom, bottom + IST_STACK_SIZE as u64)
+}
+
+/// Build and load the GDT and TSS and reload the segment registers.
+pub fn init() {
+    let ranges = IST_RANGES.call_once(|| [ist_range(0), ist_range(1), ist_range(2)]);
+    let tss = TSS.call_once(|| {
+        let mut tss = TaskStateSegment::new();
+        for (slot, idx) in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK].into_iter().enumerate() {
+            tss.interrupt_stack_table[idx as usize] = VirtAddr::new(ranges[slot].1);
+        }
+        tss
+    });
+    let (gdt, sel) = GDT.call_once(|| {
+        let mut gdt = GlobalDescriptorTable::new();
+        let kernel_code = gdt.append(Descriptor::kernel_code_segment());
+        let kernel_data = gdt.append(Descriptor::kernel_data_segment());
+        // SYSRET expects user data then user code right after each other.
+        let user_data = gdt.append(Descriptor::user_data_segment());
+        let user_code = gdt.append(Descriptor::user_code_segment());
+        let tss = gdt.append(Descriptor::tss_segment(tss));
+        (gdt, Selectors { kernel_code, kernel_data, user_data, user_code, tss })
+    });
+    gdt.load();
+    // SAFETY: the selectors come from the GDT just loaded and describe valid
+    // 64-bit kernel code/data segments and an available TSS.
+    unsafe {
+        CS::set_reg(sel.kernel_code);
+        SS::set_reg(sel.kernel_data);
+        DS::set_reg(sel.kernel_data);
+        ES::set_reg(sel.kernel_data);
+        load_tss(sel.tss);
+    }
+}
+
+/// The segment selectors (after `init`).
+#[allow(dead_code)] // used by user mode entry in a later layer
+pub fn selectors() -> Selectors {
+    GDT.get().expect("gdt not initialised").1
+}

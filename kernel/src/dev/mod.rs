@@ -1,0 +1,3 @@
+//! Devices. For now only the console; block devices and the like come later.
+
+pub mod console;

@@ -1,0 +1,38 @@
+//! Kernel errors. Kernel paths that can run out of memory or meet bad input
+//! return `KResult`; at the syscall boundary a `KernError` becomes a Linux errno.
+
+use core::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernError {
+    /// Out of memory (ENOMEM).
+    NoMem,
+    /// Invalid argument (EINVAL).
+    Inval,
+    /// Bad address (EFAULT).
+    Fault,
+}
+
+pub type KResult<T> = Result<T, KernError>;
+
+impl KernError {
+    /// The Linux errno value for this error.
+    #[allow(dead_code)] // used at the syscall boundary (later layer)
+    pub fn errno(self) -> i32 {
+        match self {
+            KernError::NoMem => 12,
+            KernError::Inval => 22,
+            KernError::Fault => 14,
+        }
+    }
+}
+
+impl fmt::Display for KernError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KernError::NoMem => "out of memory",
+            KernError::Inval => "invalid argument",
+            KernError::Fault => "bad address",
+        })
+    }
+}

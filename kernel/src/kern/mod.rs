@@ -1,0 +1,7 @@
+//! Machine-independent kernel services: errors, logging, the panic path, the
+//! kernel heap. Processes, pools, scheduling and syscalls come later.
+
+pub mod error;
+pub mod heap;
+pub mod log;
+pub mod panic;

@@ -1,0 +1,65 @@
+//! The leak check run around every test: pages that are neither free nor
+//! backing the heap, and heap bytes and allocations in use, must be the same
+//! before and after. (Heap growth moves pages from free to heap, which is not
+//! a leak; pages handed out and not returned are.)
+
+use crate::kern::heap;
+use crate::uvm::physmem;
+use core::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Free pages plus pages backing the heap.
+    pub available_pages: u64,
+    pub heap_bytes: usize,
+    pub heap_allocations: usize,
+}
+
+/// Take a snapshot of the counters.
+pub fn snapshot() -> Snapshot {
+    let h = heap::stats();
+    Snapshot {
+        available_pages: physmem::free_pages() + h.pages as u64,
+        heap_bytes: h.bytes_in_use,
+        heap_allocations: h.allocations,
+    }
+}
+
+/// What changed between two snapshots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Leak {
+    pub before: Snapshot,
+    pub after: Snapshot,
+}
+
+impl fmt::Display for Leak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (b, a) = (self.before, self.after);
+        write!(
+            f,
+            "leak check: pages {} -> {} ({:+}), heap bytes {} -> {} ({:+}), heap allocations {} -> {} ({:+})",
+            b.available_pages,
+            a.available_pages,
+            a.available_pages as i64 - b.available_pages as i64,
+            b.heap_bytes,
+            a.heap_bytes,
+            a.heap_bytes as i64 - b.heap_bytes as i64,
+            b.heap_allocations,
+            a.heap_allocations,
+            a.heap_allocations as i64 - b.heap_allocations as i64,
+        )
+    }
+}
+
+/// Ok if nothing leaked between `before` and `after`.
+pub fn compare(before: &Snapshot, after: &Snapshot) -> Result<(), Leak> {
+    if before == after { Ok(()) } else { Err(Leak { before: *before, after: *after }) }
+}
+
+/// Run `f` and report whether it leaked.
+pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Result<(), Leak>) {
+    let before = snapshot();
+    let r = f();
+    let after = snapshot();
+    (r, compare(&before, &after))
+}

@@ -1,0 +1,73 @@
+//! Ferrite: a freestanding x86_64 kernel whose heart is a virtual-memory system
+//! in the style of NetBSD's UVM.
+//!
+//! This file owns only the boot sequence: it brings up each layer in order
+//! (console, CPU, physical memory, heap, command line, logging, timer) and then
+//! hands control to the demo or to the in-kernel test suite.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod arch;
+mod demo;
+mod dev;
+mod kern;
+mod ktest;
+mod pmap;
+mod uvm;
+
+use bootloader_api::config::{BootloaderConfig, Mapping};
+use bootloader_api::{BootInfo, entry_point};
+
+/// Where the bootloader maps all of physical memory (the direct map):
+/// the start of the kernel half, PML4 slot 256.
+pub const DIRECT_MAP_BASE: u64 = 0xffff_8000_0000_0000;
+
+/// Size of the boot CPU's kernel stack (the bootloader puts a guard page below it).
+pub const BOOT_STACK_SIZE: u64 = 256 * 1024;
+
+static BOOTLOADER_CONFIG: BootloaderConfig = {
+    let mut config = BootloaderConfig::new_default();
+    config.mappings.physical_memory = Some(Mapping::FixedAddress(DIRECT_MAP_BASE));
+    config.kernel_stack_size = BOOT_STACK_SIZE;
+    config
+};
+
+entry_point!(kernel_main, config = &BOOTLOADER_CONFIG);
+
+fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
+    dev::console::init();
+    kprintln!("ferrite: image offset {:#x}", boot_info.kernel_image_offset);
+    kern::panic::set_image_offset(boot_info.kernel_image_offset);
+
+    let direct_map = boot_info
+        .physical_memory_offset
+        .into_option()
+        .expect("bootloader did not map physical memory");
+    assert_eq!(direct_map, DIRECT_MAP_BASE, "direct map at the wrong address");
+
+    arch::x86_64::init_cpu(boot_info.kernel_stack_bottom, boot_info.kernel_stack_len);
+    uvm::physmem::init(boot_info);
+    kern::heap::init();
+
+    let raw_cmdline = arch::x86_64::fw_cfg::read_cmdline();
+    let opts = match ferrite_cmdline::parse(&raw_cmdline) {
+        Ok(opts) => opts,
+        Err(e) => {
+            kprintln!("ferrite: bad kernel command line `{}`: {}", raw_cmdline, e);
+            arch::x86_64::qemu::exit(arch::x86_64::qemu::ExitCode::Failure);
+        }
+    };
+    kern::log::init(&opts);
+    log::info!("command line: `{}`", raw_cmdline);
+    arch::x86_64::report_cpu();
+    arch::x86_64::init_timer(opts.timer_hz);
+    uvm::physmem::report();
+
+    match opts.mode {
+        ferrite_cmdline::Mode::Demo => demo::run(),
+        ferrite_cmdline::Mode::Test => ktest::run(&opts),
+    }
+}

@@ -1,0 +1,86 @@
+//! `vm_page`: one structure per physical page frame, indexed by page frame
+//! number. It records what the page is used for and carries the free-list
+//! link of the buddy allocator; later layers add the owner (object or anon),
+//! the paging queues and the pmap's pv list.
+
+use ferrite_buddy::{HasLink, Link};
+
+/// What a physical page is used for. Every frame is in exactly one state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum PageUse {
+    /// On the free lists.
+    Free = 0,
+    /// Not RAM, or RAM the firmware keeps (never handed out).
+    Reserved,
+    /// The kernel image as loaded by the bootloader.
+    KernelImage,
+    /// Bootloader structures: page tables, boot info, boot stack, ...
+    Boot,
+    /// The initial ramdisk.
+    Ramdisk,
+    /// Stolen at boot for the vm_page array itself.
+    PageArray,
+    /// Backing the kernel heap.
+    Heap,
+    /// Page-table pages.
+    PageTable,
+    /// Other wired kernel memory.
+    Kernel,
+}
+
+impl PageUse {
+    pub const COUNT: usize = 9;
+    pub const ALL: [PageUse; Self::COUNT] = [
+        PageUse::Free,
+        PageUse::Reserved,
+        PageUse::KernelImage,
+        PageUse::Boot,
+        PageUse::Ramdisk,
+        PageUse::PageArray,
+        PageUse::Heap,
+        PageUse::PageTable,
+        PageUse::Kernel,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PageUse::Free => "free",
+            PageUse::Reserved => "reserved",
+            PageUse::KernelImage => "kernel image",
+            PageUse::Boot => "boot structures",
+            PageUse::Ramdisk => "ramdisk",
+            PageUse::PageArray => "vm_page array",
+            PageUse::Heap => "heap",
+            PageUse::PageTable => "page tables",
+            PageUse::Kernel => "kernel",
+        }
+    }
+
+    /// Pages in this state may be given back to the free lists.
+    pub fn is_allocated(self) -> bool {
+        matches!(self, PageUse::Heap | PageUse::PageTable | PageUse::Kernel)
+    }
+}
+
+/// The per-frame structure.
+#[derive(Debug)]
+pub struct VmPage {
+    link: Link,
+    pub usage: PageUse,
+}
+
+impl VmPage {
+    pub const fn new(usage: PageUse) -> Self {
+        VmPage { link: Link::new(), usage }
+    }
+}
+
+impl HasLink for VmPage {
+    fn link(&self) -> &Link {
+        &self.link
+    }
+    fn link_mut(&mut self) -> &mut Link {
+        &mut self.link
+    }
+}

@@ -1,0 +1,291 @@
+//! Physical memory: builds the `vm_page` array from the bootloader's memory
+//! map (uvm_page_physload), keeps the free pages on buddy free lists, hands
+//! out single pages and physically contiguous aligned runs
+//! (uvm_pagealloc / uvm_pglistalloc), and keeps the `uvmexp` counters.
+//!
+//! Every frame below the highest RAM address has a `vm_page` with a
+//! `PageUse`; the counters always equal a full scan of the array (checked by
+//! `check_invariants`). Pages of the kernel image, the bootloader's
+//! structures and the ramdisk are accounted but never handed out.
+
+use super::Paddr;
+use super::page::{PageUse, VmPage};
+use crate::kern::error::{KResult, KernError};
+use crate::pmap::direct::{self, PAGE_SIZE};
+use bootloader_api::BootInfo;
+use bootloader_api::info::MemoryRegionKind;
+use ferrite_buddy::Buddy;
+use spin::Mutex;
+
+/// The `uvmexp` counters: pages per use, plus allocation statistics.
+#[derive(Clone, Copy, Debug)]
+pub struct Uvmexp {
+    /// Frames covered by the vm_page array.
+    pub npages: u64,
+    /// Pages per `PageUse`, indexed by `PageUse as usize`.
+    pub by_use: [u64; PageUse::COUNT],
+    pub allocs: u64,
+    pub frees: u64,
+    pub failures: u64,
+}
+
+impl Uvmexp {
+    pub fn count(&self, usage: PageUse) -> u64 {
+        self.by_use[usage as usize]
+    }
+    pub fn free(&self) -> u64 {
+        self.count(PageUse::Free)
+    }
+    /// Usable RAM the allocator manages: free plus everything allocated from it.
+    pub fn managed(&self) -> u64 {
+        self.free() + self.wired()
+    }
+    /// Pages wired by the kernel out of the managed pool (heap, page tables,
+    /// other kernel memory) plus the stolen vm_page array.
+    pub fn wired(&self) -> u64 {
+        PageUse::ALL.iter().filter(|u| u.is_allocated()).map(|u| self.count(*u)).sum::<u64>()
+            + self.count(PageUse::PageArray)
+    }
+}
+
+struct PhysMem {
+    pages: &'static mut [VmPage],
+    buddy: Buddy,
+    stats: Uvmexp,
+}
+
+static PHYSMEM: Mutex<Option<PhysMem>> = Mutex::new(None);
+
+fn with<R>(f: impl FnOnce(&mut PhysMem) -> R) -> R {
+    x86_64::instructions::interrupts::without_interrupts(|| {
+        let mut guard = PHYSMEM.lock();
+        f(guard.as_mut().expect("physmem not initialised"))
+    })
+}
+
+fn pfn(pa: Paddr) -> usize {
+    (pa / PAGE_SIZE) as usize
+}
+
+fn page_addr(pfn: usize) -> Paddr {
+    pfn as u64 * PAGE_SIZE
+}
+
+/// A physical range `[start, end)` from the memory map, by kind.
+#[derive(Clone, Copy)]
+struct Range {
+    start: u64,
+    end: u64,
+    kind: MemoryRegionKind,
+}
+
+/// Choose where to put the vm_page array: the first usable range above
+/// 1 MiB that can hold `bytes` (page aligned).
+fn find_array_home(ranges: &[Range], bytes: u64) -> Option<u64> {
+    ranges
+        .iter()
+        .filter(|r| r.kind == MemoryRegionKind::Usable)
+        .map(|r| (r.start.max(0x10_0000).next_multiple_of(PAGE_SIZE), r.end & !(PAGE_SIZE - 1)))
+        .find(|(s, e)| e > s && e - s >= bytes)
+        .map(|(s, _)| s)
+}
+
+fn mark(pages: &mut [VmPage], start: u64, end: u64, usage: PageUse) {
+    let first = pfn(start);
+    let last = pfn(end.next_multiple_of(PAGE_SIZE)).min(pages.len());
+    for p in pages.iter_mut().take(last).skip(first) {
+        p.usage = usage;
+    }
+}
+
+/// Build the vm_page array and the free lists from the boot memory map.
+pub fn init(boot_info: &BootInfo) {
+    let mut ranges = [Range { start: 0, end: 0, kind: MemoryRegionKind::Usable }; 256];
+    let mut n = 0;
+    for r in boot_info.memory_regions.iter() {
+        if n == ranges.len() {
+            break;
+        }
+        ranges[n] = Range { start: r.start, end: r.end, kind: r.kind };
+        n += 1;
+    }
+    let ranges = &ranges[..n];
+
+    let top = ranges
+        .iter()
+        .filter(|r| matches!(r.kind, MemoryRegionKind::Usable | MemoryRegionKind::Bootloader))
+        .map(|r| r.end)
+        .max()
+        .expect("no usable memory");
+    let npages = pfn(top.next_multiple_of(PAGE_SIZE));
+    let array_bytes = (npages * core::mem::size_of::<VmPage>()) as u64;
+    let array_pa = find_array_home(ranges, array_bytes).expect("no room for the vm_page array");
+    let pages = direct::steal_memory(array_pa, npages, |_| VmPage::new(PageUse::Reserved));
+
+    for r in ranges {
+        match r.kind {
+            // Usable ranges shrink to whole pages, others grow to whole pages.
+            MemoryRegionKind::Usable => mark(
+                pages,
+                r.start.next_multiple_of(PAGE_SIZE),
+                r.end & !(PAGE_SIZE - 1),
+                PageUse::Free,
+            ),
+            MemoryRegionKind::Bootloader => mark(pages, r.start & !(PAGE_SIZE - 1), r.end, PageUse::Boot),
+            _ => {}
+        }
+    }
+    let kernel_end = boot_info.kernel_addr + boot_info.kernel_len;
+    mark(pages, boot_info.kernel_addr & !(PAGE_SIZE - 1), kernel_end, PageUse::KernelImage);
+    if let Some(rd) = boot_info.ramdisk_addr.into_option() {
+        let mut va = rd & !(PAGE_SIZE - 1);
+        while va < rd + boot_info.ramdisk_len {
+            if let Some(pa) = crate::pmap::kenter::extract(va) {
+                mark(pages, pa & !(PAGE_SIZE - 1), (pa & !(PAGE_SIZE - 1)) + PAGE_SIZE, PageUse::Ramdisk);
+            }
+            va += PAGE_SIZE;
+        }
+    }
+    mark(pages, array_pa, array_pa + array_bytes, PageUse::PageArray);
+    pages[0].usage = PageUse::Reserved; // never hand out physical page 0
+
+    let mut stats = Uvmexp { npages: npages as u64, by_use: [0; PageUse::COUNT], allocs: 0, frees: 0, failures: 0 };
+    for p in pages.iter() {
+        stats.by_use[p.usage as usize] += 1;
+    }
+    let mut buddy = Buddy::new();
+    let mut i = 0;
+    while i < npages {
+        if pages[i].usage != PageUse::Free {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < npages && pages[i].usage == PageUse::Free {
+            i += 1;
+        }
+        buddy.free_run(pages, start, i - start).expect("boot free-list population failed");
+    }
+    *PHYSMEM.lock() = Some(PhysMem { pages, buddy, stats });
+}
+
+/// Allocate one page for `usage` (uvm_pagealloc). Its contents are undefined.
+pub fn alloc_page(usage: PageUse) -> KResult<Paddr> {
+    alloc_contig(1, 1, usage)
+}
+
+/// Allocate one page for `usage`, filled with zeroes.
+pub fn alloc_page_zeroed(usage: PageUse) -> KResult<Paddr> {
+    let pa = alloc_page(usage)?;
+    direct::zero_page(pa);
+    Ok(pa)
+}
+
+/// Allocate `npages` physically contiguous pages whose first page number is
+/// a multiple of `align` (a power of two, in pages) (uvm_pglistalloc).
+pub fn alloc_contig(npages: usize, align: usize, usage: PageUse) -> KResult<Paddr> {
+    assert!(usage.is_allocated(), "cannot allocate pages as {}", usage.name());
+    if npages == 0 || !align.is_power_of_two() {
+        return Err(KernError::Inval);
+    }
+    with(|pm| {
+        let got = if npages == 1 && align == 1 {
+            pm.buddy.alloc(pm.pages, 0)
+        } else {
+            pm.buddy.alloc_contig(pm.pages, npages, align)
+        };
+        let Some(first) = got else {
+            pm.stats.failures += 1;
+            return Err(KernError::NoMem);
+        };
+        for p in &mut pm.pages[first..first + npages] {
+            debug_assert_eq!(p.usage, PageUse::Free, "allocator handed out a page in use");
+            p.usage = usage;
+        }
+        pm.stats.by_use[PageUse::Free as usize] -= npages as u64;
+        pm.stats.by_use[usage as usize] += npages as u64;
+        pm.stats.allocs += 1;
+        Ok(page_addr(first))
+    })
+}
+
+/// Free one page allocated with `alloc_page`.
+pub fn free_page(pa: Paddr) {
+    free_contig(pa, 1)
+}
+
+/// Free a run allocated with `alloc_contig` (or any allocated run).
+/// Freeing a page that is not allocated is a kernel bug and panics.
+pub fn free_contig(pa: Paddr, npages: usize) {
+    assert!(pa % PAGE_SIZE == 0, "free of unaligned address {pa:#x}");
+    with(|pm| {
+        let first = pfn(pa);
+        assert!(first + npages <= pm.pages.len(), "free of unmanaged page {pa:#x}");
+        for (i, p) in pm.pages[first..first + npages].iter_mut().enumerate() {
+            assert!(
+                p.usage.is_allocated(),
+                "free of page {:#x} which is {}",
+                page_addr(first + i),
+                p.usage.name()
+            );
+            pm.stats.by_use[p.usage as usize] -= 1;
+            p.usage = PageUse::Free;
+        }
+        pm.stats.by_use[PageUse::Free as usize] += npages as u64;
+        pm.stats.frees += 1;
+        pm.buddy
+            .free_run(pm.pages, first, npages)
+            .expect("free lists disagree with the vm_page array");
+    })
+}
+
+/// A copy of the counters.
+pub fn stats() -> Uvmexp {
+    with(|pm| pm.stats)
+}
+
+/// Number of free pages.
+pub fn free_pages() -> u64 {
+    with(|pm| pm.stats.free())
+}
+
+/// What the page at `pa` is used for (None if outside the array).
+pub fn usage_of(pa: Paddr) -> Option<PageUse> {
+    with(|pm| pm.pages.get(pfn(pa)).map(|p| p.usage))
+}
+
+/// Check the free lists and that the counters match a full scan.
+pub fn check_invariants() -> Result<(), &'static str> {
+    with(|pm| {
+        let mut by_use = [0u64; PageUse::COUNT];
+        for p in pm.pages.iter() {
+            by_use[p.usage as usize] += 1;
+        }
+        if by_use != pm.stats.by_use {
+            return Err("uvmexp counters disagree with the vm_page array");
+        }
+        if pm.buddy.free_pages() as u64 != pm.stats.free() {
+            return Err("free-list page count disagrees with uvmexp.free");
+        }
+        pm.buddy.check_invariants(pm.pages)
+    })
+}
+
+/// Print the counters, like NetBSD's `vmstat -s` view of uvmexp.
+pub fn report() {
+    let s = stats();
+    let mib = |pages: u64| pages * PAGE_SIZE / (1024 * 1024);
+    log::info!(
+        "uvmexp: {} bytes/page, {} frames, {} pages managed ({} MiB), {} free ({} MiB), {} wired",
+        PAGE_SIZE,
+        s.npages,
+        s.managed(),
+        mib(s.managed()),
+        s.free(),
+        mib(s.free()),
+        s.wired()
+    );
+    for usage in PageUse::ALL.iter().skip(1) {
+        log::info!("uvmexp:   {:>16}: {:>7} pages", usage.name(), s.count(*usage));
+    }
+}
