@@ -49,14 +49,14 @@ impl<W: Write> Console<W> {
     pub fn line(&mut self, line: &str) {
         let rendered = self.render(line);
         let mut rendered = rendered.iter();
-        if let Some(shown) = self.shown_partial.take() {
-            if let Some(first) = rendered.next() {
-                match first.strip_prefix(shown.as_str()) {
-                    Some(rest) => self.write_line(rest),
-                    None => {
-                        self.write_line("");
-                        self.write_line(first);
-                    }
+        if let Some(shown) = self.shown_partial.take()
+            && let Some(first) = rendered.next()
+        {
+            match first.strip_prefix(shown.as_str()) {
+                Some(rest) => self.write_line(rest),
+                None => {
+                    self.write_line("");
+                    self.write_line(first);
                 }
             }
         }

@@ -341,17 +341,14 @@ impl Driver {
         };
         let mut messages = Vec::new();
         for i in 0..total {
-            if !self.results.contains_key(&i) {
+            self.results.entry(i).or_insert_with(|| {
                 let path = format!("#{i}");
                 messages.push(format!("test {path} ... FAILED ({note})"));
-                self.results.insert(
-                    i,
-                    TestRecord {
-                        path,
-                        passed: false,
-                    },
-                );
-            }
+                TestRecord {
+                    path,
+                    passed: false,
+                }
+            });
         }
         messages
     }

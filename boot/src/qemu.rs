@@ -152,7 +152,9 @@ pub fn qemu_args(cfg: &QemuConfig) -> Vec<OsString> {
         "-device".into(),
         format!("isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},iosize=0x04"),
         "-drive".into(),
-        format!("format=raw,file={},if=ide", escape_path(&cfg.image)),
+        // snapshot=on: guest writes go to a temporary overlay and the image
+        // is only read-locked, so several QEMUs can boot the same image.
+        format!("format=raw,file={},if=ide,snapshot=on", escape_path(&cfg.image)),
         "-fw_cfg".into(),
         format!(
             "name=opt/ferrite/cmdline,string={}",
@@ -493,7 +495,7 @@ mod tests {
             joined,
             "-machine pc -cpu qemu64,+smep,+smap -m 512M -smp 1 -display none -serial stdio \
              -monitor none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-             -drive format=raw,file=/tmp/a,,b/ferrite.bios.img,if=ide \
+             -drive format=raw,file=/tmp/a,,b/ferrite.bios.img,if=ide,snapshot=on \
              -fw_cfg name=opt/ferrite/cmdline,string=mode=test log=info,,mm=trace"
         );
         // The cmdline is one argument even though it has spaces.

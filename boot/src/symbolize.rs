@@ -58,38 +58,38 @@ impl Symbolizer {
         let roots = self.roots.clone();
         let loaded = self.load()?;
         let mut frames = Vec::new();
-        if let Some(dwarf) = &loaded.dwarf {
-            if let Ok(mut iter) = dwarf.find_frames(elf_addr) {
-                while let Ok(Some(frame)) = iter.next() {
-                    let function = frame
-                        .function
-                        .as_ref()
-                        .and_then(|f| f.demangle().ok())
-                        .map(Cow::into_owned);
-                    let (file, line) = match &frame.location {
-                        Some(loc) => (loc.file.map(|f| shorten_path(f, &roots)), loc.line),
-                        None => (None, None),
-                    };
-                    frames.push(FrameInfo {
-                        function,
-                        file,
-                        line,
-                    });
-                }
+        if let Some(dwarf) = &loaded.dwarf
+            && let Ok(mut iter) = dwarf.find_frames(elf_addr)
+        {
+            while let Ok(Some(frame)) = iter.next() {
+                let function = frame
+                    .function
+                    .as_ref()
+                    .and_then(|f| f.demangle().ok())
+                    .map(Cow::into_owned);
+                let (file, line) = match &frame.location {
+                    Some(loc) => (loc.file.map(|f| shorten_path(f, &roots)), loc.line),
+                    None => (None, None),
+                };
+                frames.push(FrameInfo {
+                    function,
+                    file,
+                    line,
+                });
             }
         }
         // addr2line yields innermost first; we print the real function first.
         frames.reverse();
-        if frames.first().is_none_or(|f| f.function.is_none()) {
-            if let Some(name) = symbol_for(&loaded.symbols, elf_addr) {
-                match frames.first_mut() {
-                    Some(first) => first.function = Some(name.to_string()),
-                    None => frames.push(FrameInfo {
-                        function: Some(name.to_string()),
-                        file: None,
-                        line: None,
-                    }),
-                }
+        if frames.first().is_none_or(|f| f.function.is_none())
+            && let Some(name) = symbol_for(&loaded.symbols, elf_addr)
+        {
+            match frames.first_mut() {
+                Some(first) => first.function = Some(name.to_string()),
+                None => frames.push(FrameInfo {
+                    function: Some(name.to_string()),
+                    file: None,
+                    line: None,
+                }),
             }
         }
         Ok(frames)
@@ -160,20 +160,18 @@ pub fn shorten_path(path: &str, roots: &[String]) -> String {
     let is_rustc = path.starts_with("/rustc/")
         || path.contains("/rustlib/src/rust/")
         || path.contains("/rust/deps/");
-    if is_rustc {
-        if let Some(pos) = path.find("/library/") {
-            return path[pos + 1..].to_string();
-        }
+    if is_rustc && let Some(pos) = path.find("/library/") {
+        return path[pos + 1..].to_string();
     }
     for root in roots {
         let root = root.trim_end_matches('/');
         if root.is_empty() {
             continue;
         }
-        if let Some(rest) = path.strip_prefix(root) {
-            if let Some(rest) = rest.strip_prefix('/') {
-                return rest.to_string();
-            }
+        if let Some(rest) = path.strip_prefix(root)
+            && let Some(rest) = rest.strip_prefix('/')
+        {
+            return rest.to_string();
         }
     }
     path.to_string()

@@ -25,12 +25,19 @@ use bootloader_api::{BootInfo, entry_point};
 /// the start of the kernel half, PML4 slot 256.
 pub const DIRECT_MAP_BASE: u64 = 0xffff_8000_0000_0000;
 
+/// Where the bootloader may place the kernel image, boot stack and boot info:
+/// the top 16 TiB (PML4 slots 480-511; the bootloader gives each mapping its
+/// own slot), so the lower half stays free for user
+/// address spaces and the kernel half can be shared by every page table.
+pub const KERNEL_DYNAMIC_BASE: u64 = 0xffff_f000_0000_0000;
+
 /// Size of the boot CPU's kernel stack (the bootloader puts a guard page below it).
 pub const BOOT_STACK_SIZE: u64 = 256 * 1024;
 
 static BOOTLOADER_CONFIG: BootloaderConfig = {
     let mut config = BootloaderConfig::new_default();
     config.mappings.physical_memory = Some(Mapping::FixedAddress(DIRECT_MAP_BASE));
+    config.mappings.dynamic_range_start = Some(KERNEL_DYNAMIC_BASE);
     config.kernel_stack_size = BOOT_STACK_SIZE;
     config
 };
@@ -38,6 +45,7 @@ static BOOTLOADER_CONFIG: BootloaderConfig = {
 entry_point!(kernel_main, config = &BOOTLOADER_CONFIG);
 
 fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
+    arch::x86_64::tsc::mark_boot();
     dev::console::init();
     kprintln!("ferrite: image offset {:#x}", boot_info.kernel_image_offset);
     kern::panic::set_image_offset(boot_info.kernel_image_offset);

@@ -87,7 +87,8 @@ impl KernelHeap {
 
     fn alloc(&mut self, layout: Layout) -> *mut u8 {
         let mut got = self.try_alloc(layout);
-        if got.is_none() {
+        let fits_an_arena = layout.size() + layout.align() + 64 <= MAX_ARENA_PAGES * PAGE_SIZE as usize;
+        if got.is_none() && fits_an_arena {
             let needed = (layout.size() + layout.align() + 64).div_ceil(PAGE_SIZE as usize);
             if self.grow(needed) {
                 got = self.try_alloc(layout);

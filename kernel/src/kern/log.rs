@@ -41,7 +41,7 @@ impl Log for ConsoleLogger {
         let (secs, micros) = if hz == 0 {
             (0, 0)
         } else {
-            let t = tsc::read();
+            let t = tsc::since_boot();
             (t / hz, (t % hz) * 1_000_000 / hz)
         };
         crate::kprintln!(

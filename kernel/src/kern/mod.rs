@@ -3,5 +3,6 @@
 
 pub mod error;
 pub mod heap;
+mod heap_tests;
 pub mod log;
 pub mod panic;

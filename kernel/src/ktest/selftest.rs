@@ -31,6 +31,16 @@ fn e_hangs() {
     }
 }
 
+/// Interrupts off: the kernel watchdog cannot fire; the host runner's
+/// per-test timeout must kill QEMU and resume after this test.
+#[ktest]
+fn e_hangs_with_interrupts_off() {
+    x86_64::instructions::interrupts::disable();
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
 #[ktest]
 fn f_returns_an_error() -> Result<(), &'static str> {
     Err("selftest: deliberate error")

@@ -15,7 +15,7 @@ fn leak_check_catches_a_leaked_page() {
 
 #[ktest]
 fn leak_check_catches_a_leaked_heap_block() {
-    let (b, result) = leak::measure(|| alloc::boxed::Box::new([7u8; 100]));
+    let (b, result) = leak::measure(|| core::hint::black_box(alloc::boxed::Box::new([7u8; 100])));
     let leak = result.expect_err("leaking heap memory must be detected");
     assert_eq!(leak.after.heap_bytes, leak.before.heap_bytes + 100);
     assert_eq!(leak.after.heap_allocations, leak.before.heap_allocations + 1);

@@ -4,6 +4,7 @@
 
 pub mod page;
 pub mod physmem;
+mod physmem_tests;
 
 /// A physical address (paddr_t).
 pub type Paddr = u64;

@@ -16,6 +16,7 @@ pub mod serial;
 pub mod stack;
 pub mod trap;
 pub mod tsc;
+mod tests;
 
 /// Bring up the boot CPU: GDT/TSS with IST stacks, the IDT, the protection
 /// features (NX, SMEP, SMAP, WP) and the legacy PIC masked. Interrupts stay off.

@@ -177,8 +177,9 @@ impl PageFaultCode {
     pub const PROTECTION_KEY: u64 = 1 << 5;
     pub const SHADOW_STACK: u64 = 1 << 6;
 
-    pub fn has(self, bit: u64) -> bool {
-        self.0 & bit != 0
+    /// True if all of `bits` are set.
+    pub fn has(self, bits: u64) -> bool {
+        self.0 & bits == bits
     }
 }
 

@@ -4,6 +4,17 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 
 static TSC_HZ: AtomicU64 = AtomicU64::new(0);
+static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
+
+/// Remember the TSC at kernel entry (log timestamps count from here).
+pub fn mark_boot() {
+    BOOT_TSC.store(read(), Ordering::Relaxed);
+}
+
+/// Cycles since `mark_boot`.
+pub fn since_boot() -> u64 {
+    read().saturating_sub(BOOT_TSC.load(Ordering::Relaxed))
+}
 
 /// Current TSC value.
 #[inline]

@@ -1,0 +1,187 @@
+//! ktests of the physical page layer: single pages, contiguous aligned runs,
+//! exhaustion, accounting of every frame, zeroing and copying.
+
+use super::physmem::{self, Uvmexp};
+use crate::kern::error::KernError;
+use crate::ktest::ktest;
+use crate::pmap::direct::{self, PAGE_SIZE};
+use crate::pmap::kenter;
+use crate::uvm::page::PageUse;
+use alloc::vec::Vec;
+
+fn check() {
+    physmem::check_invariants().expect("physmem invariants");
+}
+
+#[ktest]
+fn alloc_single_page_and_free() {
+    let before = physmem::stats();
+    let pa = physmem::alloc_page(PageUse::Kernel).unwrap();
+    assert_eq!(pa % PAGE_SIZE, 0);
+    assert_ne!(pa, 0, "page 0 must never be handed out");
+    assert_eq!(physmem::usage_of(pa), Some(PageUse::Kernel));
+    let during = physmem::stats();
+    assert_eq!(during.free() + 1, before.free());
+    assert_eq!(during.count(PageUse::Kernel), before.count(PageUse::Kernel) + 1);
+    check();
+    physmem::free_page(pa);
+    assert_eq!(physmem::usage_of(pa), Some(PageUse::Free));
+    assert_eq!(physmem::stats().free(), before.free());
+    check();
+}
+
+#[ktest]
+fn pages_are_distinct_and_were_free() {
+    let mut pages: Vec<u64> = Vec::with_capacity(2000);
+    for _ in 0..2000 {
+        pages.push(physmem::alloc_page(PageUse::Kernel).unwrap());
+    }
+    let mut sorted = pages.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), pages.len(), "a page was handed out twice");
+    for &pa in &pages {
+        assert_eq!(physmem::usage_of(pa), Some(PageUse::Kernel));
+    }
+    check();
+    for pa in pages {
+        physmem::free_page(pa);
+    }
+    check();
+}
+
+#[ktest]
+fn contiguous_runs_are_contiguous_and_aligned() {
+    for &(n, align) in &[(2usize, 1usize), (3, 1), (16, 16), (5, 64), (100, 128), (512, 512), (1024, 1)] {
+        let pa = physmem::alloc_contig(n, align, PageUse::Kernel)
+            .unwrap_or_else(|e| panic!("alloc_contig({n}, {align}): {e}"));
+        assert_eq!((pa / PAGE_SIZE) % align as u64, 0, "run of {n} not aligned to {align} pages");
+        for i in 0..n as u64 {
+            assert_eq!(physmem::usage_of(pa + i * PAGE_SIZE), Some(PageUse::Kernel));
+        }
+        // The pages just outside the run are not ours.
+        assert_ne!(physmem::usage_of(pa + n as u64 * PAGE_SIZE), Some(PageUse::Kernel));
+        check();
+        physmem::free_contig(pa, n);
+    }
+    check();
+}
+
+#[ktest]
+fn contiguous_run_bad_arguments_are_errors() {
+    assert_eq!(physmem::alloc_contig(0, 1, PageUse::Kernel), Err(KernError::Inval));
+    assert_eq!(physmem::alloc_contig(4, 3, PageUse::Kernel), Err(KernError::Inval));
+    // Larger than the largest free block the allocator keeps: an error, not a panic.
+    assert_eq!(physmem::alloc_contig(4096, 1, PageUse::Kernel), Err(KernError::NoMem));
+    check();
+}
+
+#[ktest]
+fn exhaustion_returns_an_error_and_the_allocator_recovers() {
+    let before: Uvmexp = physmem::stats();
+    let mut pages: Vec<u64> = Vec::with_capacity(before.free() as usize + 16);
+    loop {
+        match physmem::alloc_page(PageUse::Kernel) {
+            Ok(pa) => pages.push(pa),
+            Err(e) => {
+                assert_eq!(e, KernError::NoMem);
+                break;
+            }
+        }
+    }
+    assert_eq!(pages.len() as u64, before.free(), "every free page must be allocatable");
+    assert_eq!(physmem::stats().free(), 0);
+    assert_eq!(physmem::alloc_contig(2, 1, PageUse::Kernel), Err(KernError::NoMem));
+    assert!(physmem::stats().failures >= before.failures + 2);
+    check();
+    for pa in pages.drain(..) {
+        physmem::free_page(pa);
+    }
+    assert_eq!(physmem::stats().free(), before.free());
+    check();
+    // Fully coalesced again: the largest runs are available.
+    let big = physmem::alloc_contig(1024, 1024, PageUse::Kernel).unwrap();
+    physmem::free_contig(big, 1024);
+}
+
+#[ktest]
+fn every_frame_is_accounted_once() {
+    let s = physmem::stats();
+    assert_eq!(s.by_use.iter().sum::<u64>(), s.npages);
+    assert!(s.count(PageUse::KernelImage) > 0);
+    assert!(s.count(PageUse::Boot) > 0);
+    assert!(s.count(PageUse::PageArray) > 0);
+    // The page holding this function is kernel image; the boot stack is boot data.
+    let text = kenter::extract(every_frame_is_accounted_once as usize as u64).unwrap();
+    assert_eq!(physmem::usage_of(text), Some(PageUse::KernelImage));
+    let local = 0u64;
+    let stack = kenter::extract(&local as *const u64 as u64).unwrap();
+    assert_eq!(physmem::usage_of(stack), Some(PageUse::Boot));
+    assert_eq!(physmem::usage_of(0), Some(PageUse::Reserved));
+    check();
+}
+
+#[ktest]
+fn zero_and_copy_page_go_through_the_direct_map() {
+    let a = physmem::alloc_page(PageUse::Kernel).unwrap();
+    let b = physmem::alloc_page(PageUse::Kernel).unwrap();
+    for i in 0..512 {
+        direct::write_u64(a + i * 8, 0x0101_0101_0101_0101 * (i % 255 + 1));
+        direct::write_u64(b + i * 8, u64::MAX);
+    }
+    direct::copy_page(a, b);
+    for i in 0..512 {
+        assert_eq!(direct::read_u64(b + i * 8), 0x0101_0101_0101_0101 * (i % 255 + 1));
+    }
+    direct::zero_page(a);
+    assert!((0..512).all(|i| direct::read_u64(a + i * 8) == 0));
+    assert_eq!(direct::read_u64(b + 8), 0x0202_0202_0202_0202, "zeroing a must not touch b");
+    physmem::free_page(a);
+    physmem::free_page(b);
+}
+
+#[ktest]
+fn alloc_zeroed_gives_a_zero_page() {
+    let pa = physmem::alloc_page(PageUse::Kernel).unwrap();
+    direct::write_u64(pa + 64, 0xdead_beef);
+    physmem::free_page(pa);
+    let pa2 = physmem::alloc_page_zeroed(PageUse::Kernel).unwrap();
+    assert!((0..512).all(|i| direct::read_u64(pa2 + i * 8) == 0));
+    physmem::free_page(pa2);
+}
+
+#[ktest(should_panic)]
+fn double_free_is_caught() {
+    let pa = physmem::alloc_page(PageUse::Kernel).unwrap();
+    physmem::free_page(pa);
+    physmem::free_page(pa);
+}
+
+#[ktest(should_panic)]
+fn freeing_a_kernel_image_page_is_caught() {
+    let text = kenter::extract(freeing_a_kernel_image_page_is_caught as usize as u64).unwrap();
+    physmem::free_page(text & !(PAGE_SIZE - 1));
+}
+
+#[ktest]
+fn kenter_maps_and_kremove_frees_page_tables() {
+    let before = physmem::stats();
+    let pa = physmem::alloc_page_zeroed(PageUse::Kernel).unwrap();
+    direct::write_u64(pa, 0x1234_5678);
+    // Half-way into the 512 GiB slot of the kernel image: its PDPT exists
+    // (and is kept), nothing else is mapped there.
+    let text = kenter_maps_and_kremove_frees_page_tables as usize as u64;
+    let va = (text & !((1u64 << 39) - 1)) + (1u64 << 38);
+    kenter::kenter_pa(va, pa, crate::pmap::pte::Pte::WRITABLE | crate::pmap::pte::Pte::NO_EXECUTE).unwrap();
+    assert_eq!(kenter::extract(va + 8), Some(pa + 8));
+    assert_eq!(kenter::kenter_pa(va, pa, crate::pmap::pte::Pte::empty()), Err(KernError::Inval));
+    assert_eq!(crate::arch::x86_64::probe::read_u8(va), Ok(0x78));
+    let tables = physmem::stats().count(PageUse::PageTable) - before.count(PageUse::PageTable);
+    assert!(tables >= 2, "expected new page-table pages, got {tables}");
+    assert_eq!(kenter::kremove(va), Some(pa));
+    assert_eq!(kenter::extract(va), None);
+    assert!(crate::arch::x86_64::probe::read_u8(va).is_err(), "stale mapping after kremove");
+    physmem::free_page(pa);
+    // The new PD and PT are freed again.
+    assert_eq!(physmem::stats().count(PageUse::PageTable), before.count(PageUse::PageTable));
+}
