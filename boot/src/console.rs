@@ -208,4 +208,35 @@ mod tests {
         // After the block ended, frame-looking lines pass through untouched.
         assert_eq!(lines[6], "  #2 0xffff800000003000");
     }
+
+    /// Manual check against a real kernel:
+    /// `FERRITE_KERNEL_ELF=target/x86_64-unknown-none/release/ferrite
+    ///  cargo test -p ferrite-boot --release -- --ignored real_kernel --nocapture`
+    #[test]
+    #[ignore = "needs FERRITE_KERNEL_ELF"]
+    fn symbolises_a_real_kernel_backtrace() {
+        use object::{Object, ObjectSymbol};
+        let Some(elf) = std::env::var_os("FERRITE_KERNEL_ELF") else {
+            return;
+        };
+        let data = std::fs::read(&elf).expect("read kernel");
+        let file = object::File::parse(&*data).expect("parse kernel");
+        let sym = file
+            .symbols()
+            .filter(|s| s.kind() == object::SymbolKind::Text && s.size() > 8)
+            .max_by_key(|s| (s.name().is_ok_and(|n| n.contains("ferrite")), s.size()))
+            .expect("a function symbol");
+        let offset = 0xffff_f000_0000_0000u64;
+        let mut c = Console::new(Vec::new(), Path::new(&elf));
+        c.line(&format!("ferrite: image offset {offset:#x}"));
+        c.line("backtrace:");
+        c.line(&format!("  #0 {:#018x}", sym.address() + offset));
+        c.line(&format!(
+            "  #1 {:#018x}",
+            sym.address() + offset + sym.size() / 2
+        ));
+        let out = text(&c);
+        eprintln!("{out}");
+        assert!(!out.contains("<unknown>"), "{out}");
+    }
 }

@@ -113,15 +113,22 @@ pub fn ensure_image(
     // Write to a temporary name and rename, so an interrupted build never
     // leaves a truncated image that looks up to date.
     let tmp = image.with_extension(format!("img.tmp{}", std::process::id()));
+    // The image carries the kernel without its debug info: the bootloader
+    // reads the whole file at every boot, and debug info makes it several
+    // times larger (seconds per boot under TCG). Symbolisation uses the
+    // full ELF on the host.
+    let stripped = image.with_extension(format!("elf.tmp{}", std::process::id()));
+    strip_debug_info(kernel, &stripped)?;
     let cfg = boot_config(verbose);
     let built = match flavor {
-        Flavor::Bios => BiosBoot::new(kernel)
+        Flavor::Bios => BiosBoot::new(&stripped)
             .set_boot_config(&cfg)
             .create_disk_image(&tmp),
-        Flavor::Uefi => UefiBoot::new(kernel)
+        Flavor::Uefi => UefiBoot::new(&stripped)
             .set_boot_config(&cfg)
             .create_disk_image(&tmp),
     };
+    let _ = fs::remove_file(&stripped);
     if let Err(e) = built {
         let _ = fs::remove_file(&tmp);
         return Err(Error::usage(format!(
@@ -135,6 +142,31 @@ pub fn ensure_image(
         Error::io(format!("moving the new image to {}", image.display()), e)
     })?;
     Ok((image, true))
+}
+
+/// Write a copy of the ELF `input` without its `.debug_*` sections.
+pub fn strip_debug_info(input: &Path, output: &Path) -> Result<()> {
+    let data = fs::read(input).map_err(|e| Error::io(format!("reading {}", input.display()), e))?;
+    let stripped = strip_debug_sections(&data).map_err(|e| {
+        Error::usage(format!(
+            "{} is not an ELF file the tool can read ({e}); pass the kernel ELF with --kernel",
+            input.display()
+        ))
+    })?;
+    fs::write(output, stripped).map_err(|e| Error::io(format!("writing {}", output.display()), e))
+}
+
+/// The ELF image `data` without its `.debug_*` sections (pure).
+pub fn strip_debug_sections(data: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    let mut builder = object::build::elf::Builder::read(data).map_err(|e| e.to_string())?;
+    for section in builder.sections.iter_mut() {
+        if section.name.as_slice().starts_with(b".debug_") {
+            section.delete = true;
+        }
+    }
+    let mut out = Vec::new();
+    builder.write(&mut out).map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -177,6 +209,25 @@ mod tests {
         let loud = boot_config(true);
         assert!(loud.serial_logging && !loud.frame_buffer_logging);
         assert_eq!(loud.log_level, LevelFilter::Info);
+    }
+
+    #[test]
+    fn stripping_removes_debug_sections_and_keeps_code() {
+        use object::{Object, ObjectSection};
+        // The test binary itself is an ELF with debug info.
+        let me = fs::read(std::env::current_exe().unwrap()).unwrap();
+        let before = object::File::parse(&*me).unwrap();
+        let has_debug = before.sections().any(|s| s.name().unwrap_or("").starts_with(".debug_"));
+        let stripped = strip_debug_sections(&me).unwrap();
+        let after = object::File::parse(&*stripped).unwrap();
+        assert!(!after.sections().any(|s| s.name().unwrap_or("").starts_with(".debug_")));
+        assert_eq!(before.entry(), after.entry());
+        let text = |f: &object::File| f.section_by_name(".text").unwrap().data().unwrap().to_vec();
+        assert_eq!(text(&before), text(&after));
+        if has_debug {
+            assert!(stripped.len() < me.len());
+        }
+        assert!(strip_debug_sections(b"not an elf").is_err());
     }
 
     #[test]

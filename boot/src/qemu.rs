@@ -154,7 +154,10 @@ pub fn qemu_args(cfg: &QemuConfig) -> Vec<OsString> {
         "-drive".into(),
         // snapshot=on: guest writes go to a temporary overlay and the image
         // is only read-locked, so several QEMUs can boot the same image.
-        format!("format=raw,file={},if=ide,snapshot=on", escape_path(&cfg.image)),
+        format!(
+            "format=raw,file={},if=ide,snapshot=on",
+            escape_path(&cfg.image)
+        ),
         "-fw_cfg".into(),
         format!(
             "name=opt/ferrite/cmdline,string={}",
