@@ -217,10 +217,16 @@ mod tests {
         // The test binary itself is an ELF with debug info.
         let me = fs::read(std::env::current_exe().unwrap()).unwrap();
         let before = object::File::parse(&*me).unwrap();
-        let has_debug = before.sections().any(|s| s.name().unwrap_or("").starts_with(".debug_"));
+        let has_debug = before
+            .sections()
+            .any(|s| s.name().unwrap_or("").starts_with(".debug_"));
         let stripped = strip_debug_sections(&me).unwrap();
         let after = object::File::parse(&*stripped).unwrap();
-        assert!(!after.sections().any(|s| s.name().unwrap_or("").starts_with(".debug_")));
+        assert!(
+            !after
+                .sections()
+                .any(|s| s.name().unwrap_or("").starts_with(".debug_"))
+        );
         assert_eq!(before.entry(), after.entry());
         let text = |f: &object::File| f.section_by_name(".text").unwrap().data().unwrap().to_vec();
         assert_eq!(text(&before), text(&after));

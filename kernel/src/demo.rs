@@ -13,11 +13,19 @@ pub fn run() -> ! {
     log::info!("Ferrite is up; showing the layers that exist so far");
 
     let p = cpu::protection();
-    log::info!("protections: NX={} SMEP={} SMAP={} WP={}", p.nx, p.smep, p.smap, p.wp);
+    log::info!(
+        "protections: NX={} SMEP={} SMAP={} WP={}",
+        p.nx,
+        p.smep,
+        p.smap,
+        p.wp
+    );
 
     let before = physmem::free_pages();
     let t0 = tsc::read();
-    let pages: Vec<_> = (0..64).map(|_| physmem::alloc_page_zeroed(PageUse::Kernel)).collect();
+    let pages: Vec<_> = (0..64)
+        .map(|_| physmem::alloc_page_zeroed(PageUse::Kernel))
+        .collect();
     let cycles = tsc::read() - t0;
     log::info!(
         "allocated and zeroed 64 pages in {} cycles ({} per page); free {} -> {}",
@@ -54,7 +62,12 @@ pub fn run() -> ! {
     while apic::ticks() < t + 5 {
         crate::arch::x86_64::wait_for_interrupt();
     }
-    log::info!("timer ticked from {} to {} at {} Hz", t, apic::ticks(), apic::timer_hz());
+    log::info!(
+        "timer ticked from {} to {} at {} Hz",
+        t,
+        apic::ticks(),
+        apic::timer_hz()
+    );
     if let Err(e) = physmem::check_invariants() {
         panic!("physical memory invariants broken: {e}");
     }

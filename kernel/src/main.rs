@@ -54,7 +54,10 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
         .physical_memory_offset
         .into_option()
         .expect("bootloader did not map physical memory");
-    assert_eq!(direct_map, DIRECT_MAP_BASE, "direct map at the wrong address");
+    assert_eq!(
+        direct_map, DIRECT_MAP_BASE,
+        "direct map at the wrong address"
+    );
 
     arch::x86_64::init_cpu(boot_info.kernel_stack_bottom, boot_info.kernel_stack_len);
     uvm::physmem::init(boot_info);

@@ -19,7 +19,8 @@ fn result_line<'a>(out: &'a str, name: &str) -> &'a str {
 #[test]
 #[ignore = "boots QEMU several times; run by scripts/test.sh"]
 fn every_kind_of_failure_is_reported_and_the_run_goes_on() {
-    let summary = std::env::temp_dir().join(format!("ferrite-selftest-{}.summary", std::process::id()));
+    let summary =
+        std::env::temp_dir().join(format!("ferrite-selftest-{}.summary", std::process::id()));
     let kernel = selftest_kernel();
     let out = ferrite_boot(&[
         "test",
@@ -33,7 +34,10 @@ fn every_kind_of_failure_is_reported_and_the_run_goes_on() {
         summary.to_str().unwrap(),
     ]);
     let s = text(&out);
-    assert!(!out.status.success(), "failures must give a non-zero exit:\n{s}");
+    assert!(
+        !out.status.success(),
+        "failures must give a non-zero exit:\n{s}"
+    );
 
     assert!(result_line(&s, "a_passes_before").contains("... ok"));
     for failing in [
@@ -45,20 +49,32 @@ fn every_kind_of_failure_is_reported_and_the_run_goes_on() {
         "f_returns_an_error",
         "g_should_panic_but_does_not",
     ] {
-        assert!(result_line(&s, failing).contains("FAILED"), "{failing} not FAILED:\n{s}");
+        assert!(
+            result_line(&s, failing).contains("FAILED"),
+            "{failing} not FAILED:\n{s}"
+        );
     }
-    assert!(result_line(&s, "h_passes_after").contains("... ok"), "the run must go on to the end");
+    assert!(
+        result_line(&s, "h_passes_after").contains("... ok"),
+        "the run must go on to the end"
+    );
 
     // The reasons are shown: panic message, leak report, watchdog, error.
     assert!(s.contains("selftest: deliberate panic"));
     assert!(s.contains("selftest: deliberate assertion failure"));
     assert!(s.contains("leak check: pages"));
-    assert!(s.contains("test timed out after 500 ms (ktest watchdog)"), "kernel watchdog:\n{s}");
+    assert!(
+        s.contains("test timed out after 500 ms (ktest watchdog)"),
+        "kernel watchdog:\n{s}"
+    );
     assert!(s.contains("killed by runner"), "host timeout:\n{s}");
     assert!(s.contains("selftest: deliberate error"));
     assert!(s.contains("did not panic"));
     // Panics are symbolised: function names and file:line in the backtrace.
-    assert!(s.contains("ferrite::ktest::selftest::b_panics at kernel/src/ktest/selftest.rs:"), "{s}");
+    assert!(
+        s.contains("ferrite::ktest::selftest::b_panics at kernel/src/ktest/selftest.rs:"),
+        "{s}"
+    );
 
     let summary_text = std::fs::read_to_string(&summary).expect("summary file");
     let _ = std::fs::remove_file(&summary);
@@ -71,7 +87,13 @@ fn every_kind_of_failure_is_reported_and_the_run_goes_on() {
 #[ignore = "boots QEMU; run by scripts/test.sh"]
 fn a_filter_matching_nothing_is_an_error() {
     let kernel = selftest_kernel();
-    let out = ferrite_boot(&["test", "--kernel", &kernel, "--filter", "no_such_test_anywhere"]);
+    let out = ferrite_boot(&[
+        "test",
+        "--kernel",
+        &kernel,
+        "--filter",
+        "no_such_test_anywhere",
+    ]);
     assert!(!out.status.success());
     assert!(text(&out).contains("no test matches"), "{}", text(&out));
 }

@@ -40,7 +40,9 @@ pub fn ktest(attr: TokenStream, item: TokenStream) -> TokenStream {
             Meta::Path(p) if p.is_ident("should_panic") => should_panic = true,
             Meta::Path(p) if p.is_ident("no_leak_check") => leak_check = false,
             Meta::NameValue(nv) if nv.path.is_ident("timeout_ms") => match &nv.value {
-                Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => match i.base10_parse() {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Int(i), ..
+                }) => match i.base10_parse() {
                     Ok(v) => timeout_ms = v,
                     Err(e) => return e.to_compile_error().into(),
                 },
@@ -60,14 +62,23 @@ pub fn ktest(attr: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
     }
-    if !func.sig.inputs.is_empty() || func.sig.asyncness.is_some() || !func.sig.generics.params.is_empty() {
-        return syn::Error::new_spanned(&func.sig, "a ktest takes no arguments and is not generic or async")
-            .to_compile_error()
-            .into();
+    if !func.sig.inputs.is_empty()
+        || func.sig.asyncness.is_some()
+        || !func.sig.generics.params.is_empty()
+    {
+        return syn::Error::new_spanned(
+            &func.sig,
+            "a ktest takes no arguments and is not generic or async",
+        )
+        .to_compile_error()
+        .into();
     }
     let name = &func.sig.ident;
     let name_str = name.to_string();
-    let static_name = syn::Ident::new(&format!("__KTEST_{}", name_str.to_uppercase()), Span::call_site());
+    let static_name = syn::Ident::new(
+        &format!("__KTEST_{}", name_str.to_uppercase()),
+        Span::call_site(),
+    );
     quote! {
         #func
 

@@ -109,13 +109,13 @@ pub fn finish_test_line(result: fmt::Arguments<'_>) {
 }
 
 fn finish_locked(c: &mut Console, result: fmt::Arguments<'_>) {
-    if let Some(prefix) = c.pending.take() {
-        if c.interrupted {
-            if !c.at_line_start {
-                c.raw("\n");
-            }
-            let _ = write!(Raw(c), "{prefix}");
+    if let Some(prefix) = c.pending.take()
+        && c.interrupted
+    {
+        if !c.at_line_start {
+            c.raw("\n");
         }
+        let _ = write!(Raw(c), "{prefix}");
     }
     c.interrupted = false;
     let _ = c.write_fmt(result);

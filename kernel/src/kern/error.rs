@@ -9,8 +9,6 @@ pub enum KernError {
     NoMem,
     /// Invalid argument (EINVAL).
     Inval,
-    /// Bad address (EFAULT).
-    Fault,
 }
 
 pub type KResult<T> = Result<T, KernError>;
@@ -22,7 +20,6 @@ impl KernError {
         match self {
             KernError::NoMem => 12,
             KernError::Inval => 22,
-            KernError::Fault => 14,
         }
     }
 }
@@ -32,7 +29,6 @@ impl fmt::Display for KernError {
         f.write_str(match self {
             KernError::NoMem => "out of memory",
             KernError::Inval => "invalid argument",
-            KernError::Fault => "bad address",
         })
     }
 }

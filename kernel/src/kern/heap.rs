@@ -51,7 +51,13 @@ pub struct HeapStats {
 static HEAP: Mutex<KernelHeap> = Mutex::new(KernelHeap {
     arenas: [const { None }; MAX_ARENAS],
     count: 0,
-    stats: HeapStats { bytes_in_use: 0, allocations: 0, pages: 0, arenas: 0, failures: 0 },
+    stats: HeapStats {
+        bytes_in_use: 0,
+        allocations: 0,
+        pages: 0,
+        arenas: 0,
+        failures: 0,
+    },
 });
 
 impl KernelHeap {
@@ -69,7 +75,11 @@ impl KernelHeap {
         // SAFETY: [start, start + size) is a freshly allocated run of pages,
         // mapped writable by the direct map and owned by this arena for good.
         let heap = unsafe { Heap::new(start as *mut u8, size) };
-        self.arenas[self.count] = Some(Arena { heap, start, end: start + size });
+        self.arenas[self.count] = Some(Arena {
+            heap,
+            start,
+            end: start + size,
+        });
         self.count += 1;
         self.stats.pages += pages;
         self.stats.arenas += 1;
@@ -87,7 +97,8 @@ impl KernelHeap {
 
     fn alloc(&mut self, layout: Layout) -> *mut u8 {
         let mut got = self.try_alloc(layout);
-        let fits_an_arena = layout.size() + layout.align() + 64 <= MAX_ARENA_PAGES * PAGE_SIZE as usize;
+        let fits_an_arena =
+            layout.size() + layout.align() + 64 <= MAX_ARENA_PAGES * PAGE_SIZE as usize;
         if got.is_none() && fits_an_arena {
             let needed = (layout.size() + layout.align() + 64).div_ceil(PAGE_SIZE as usize);
             if self.grow(needed) {
@@ -152,7 +163,10 @@ static GLOBAL: GlobalHeap = GlobalHeap;
 
 /// Create the first arena. Called once the page allocator is up.
 pub fn init() {
-    assert!(HEAP.lock().grow(INITIAL_ARENA_PAGES), "cannot allocate the initial kernel heap");
+    assert!(
+        HEAP.lock().grow(INITIAL_ARENA_PAGES),
+        "cannot allocate the initial kernel heap"
+    );
 }
 
 /// A copy of the heap counters.

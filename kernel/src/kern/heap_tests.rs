@@ -25,8 +25,16 @@ fn heap_grows_on_demand() {
     // 12 MiB in 1 MiB blocks: more than the first arena holds.
     let blocks: Vec<Vec<u8>> = black_box((0..12).map(|i| alloc::vec![i as u8; 1 << 20]).collect());
     let during = heap::stats();
-    assert!(during.arenas > before.arenas || before.pages >= 3 * 1024, "heap did not grow: {during:?}");
-    assert!(blocks.iter().enumerate().all(|(i, b)| b[b.len() - 1] == i as u8));
+    assert!(
+        during.arenas > before.arenas || before.pages >= 3 * 1024,
+        "heap did not grow: {during:?}"
+    );
+    assert!(
+        blocks
+            .iter()
+            .enumerate()
+            .all(|(i, b)| b[b.len() - 1] == i as u8)
+    );
     drop(blocks);
     assert_eq!(heap::stats().bytes_in_use, before.bytes_in_use);
 }

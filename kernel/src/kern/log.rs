@@ -38,12 +38,9 @@ impl Log for ConsoleLogger {
             return;
         }
         let hz = tsc::hz();
-        let (secs, micros) = if hz == 0 {
-            (0, 0)
-        } else {
-            let t = tsc::since_boot();
-            (t / hz, (t % hz) * 1_000_000 / hz)
-        };
+        let t = tsc::since_boot();
+        let secs = t.checked_div(hz).unwrap_or(0);
+        let micros = (t % hz.max(1)) * 1_000_000 / hz.max(1);
         crate::kprintln!(
             "[{secs:5}.{micros:06}] {:<5} {}: {}",
             level_name(record.level()),
@@ -57,7 +54,9 @@ impl Log for ConsoleLogger {
 
 /// Install the console logger with the command line's filter.
 pub fn init(opts: &Options) {
-    let logger = LOGGER.call_once(|| ConsoleLogger { filter: opts.log.clone() });
+    let logger = LOGGER.call_once(|| ConsoleLogger {
+        filter: opts.log.clone(),
+    });
     if log::set_logger(logger).is_ok() {
         log::set_max_level(logger.filter.max_level());
     }

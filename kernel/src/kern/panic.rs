@@ -64,7 +64,11 @@ fn report(
         }
         let _ = header(out);
         let _ = writeln!(out, "{message}");
-        let _ = writeln!(out, "kernel image offset {:#x}", IMAGE_OFFSET.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "kernel image offset {:#x}",
+            IMAGE_OFFSET.load(Ordering::Relaxed)
+        );
         let _ = trace(out);
     });
     crate::ktest::after_panic(verdict)

@@ -53,7 +53,14 @@ impl fmt::Display for Leak {
 
 /// Ok if nothing leaked between `before` and `after`.
 pub fn compare(before: &Snapshot, after: &Snapshot) -> Result<(), Leak> {
-    if before == after { Ok(()) } else { Err(Leak { before: *before, after: *after }) }
+    if before == after {
+        Ok(())
+    } else {
+        Err(Leak {
+            before: *before,
+            after: *after,
+        })
+    }
 }
 
 /// Run `f` and report whether it leaked.

@@ -26,7 +26,7 @@ use crate::kprintln;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::{Debug, Write as _};
+use core::fmt::Debug;
 use core::sync::atomic::{AtomicU64, Ordering};
 use ferrite_cmdline::Options;
 use spin::Mutex;
@@ -46,7 +46,10 @@ pub struct KTest {
 
 impl KTest {
     fn line(&self) -> TestLine {
-        TestLine { module: self.module, name: self.name }
+        TestLine {
+            module: self.module,
+            name: self.name,
+        }
     }
 
     /// `module::name` without the crate prefix.
@@ -100,7 +103,11 @@ pub fn selected(filter: Option<&str>) -> Vec<&'static KTest> {
 pub fn run(opts: &Options) -> ! {
     trap::set_tick_hook(watchdog_tick);
     let tests = selected(opts.ktest_filter.as_deref());
-    kprintln!("ktest: {} tests match, starting at #{}", tests.len(), opts.ktest_skip);
+    kprintln!(
+        "ktest: {} tests match, starting at #{}",
+        tests.len(),
+        opts.ktest_skip
+    );
     let (mut passed, mut failed) = (0usize, 0usize);
     for (index, test) in tests.iter().enumerate().skip(opts.ktest_skip) {
         if run_one(index, test, opts.ktest_timeout_ms) {
@@ -110,7 +117,11 @@ pub fn run(opts: &Options) -> ! {
         }
     }
     kprintln!("ktest: finished, {passed} passed, {failed} failed");
-    qemu::exit(if failed == 0 { qemu::ExitCode::Success } else { qemu::ExitCode::Failure })
+    qemu::exit(if failed == 0 {
+        qemu::ExitCode::Success
+    } else {
+        qemu::ExitCode::Failure
+    })
 }
 
 fn arm_watchdog(timeout_ms: u64) {
@@ -130,7 +141,10 @@ fn watchdog_tick(frame: &trap::TrapFrame) {
     if deadline != 0 && apic::ticks() >= deadline {
         disarm_watchdog();
         let ms = DEADLINE_MS.load(Ordering::SeqCst);
-        trap::fatal(frame, format_args!("test timed out after {ms} ms (ktest watchdog)"));
+        trap::fatal(
+            frame,
+            format_args!("test timed out after {ms} ms (ktest watchdog)"),
+        );
     }
 }
 
@@ -139,7 +153,11 @@ fn run_one(index: usize, test: &'static KTest, default_timeout_ms: u64) -> bool 
     console::begin_test_line(test.line());
     let before = leak::snapshot();
     *CURRENT.lock() = Some(Current { index, test });
-    arm_watchdog(if test.timeout_ms != 0 { test.timeout_ms } else { default_timeout_ms });
+    arm_watchdog(if test.timeout_ms != 0 {
+        test.timeout_ms
+    } else {
+        default_timeout_ms
+    });
     let t0 = tsc::read();
     let result = (test.func)();
     let cycles = tsc::read() - t0;
@@ -149,7 +167,9 @@ fn run_one(index: usize, test: &'static KTest, default_timeout_ms: u64) -> bool 
     let outcome = match result {
         Err(msg) => Err(format!("test returned an error: {msg}")),
         Ok(()) if test.should_panic => Err(String::from("test did not panic (should_panic)")),
-        Ok(()) if test.leak_check => leak::compare(&before, &leak::snapshot()).map_err(|l| format!("{l}")),
+        Ok(()) if test.leak_check => {
+            leak::compare(&before, &leak::snapshot()).map_err(|l| format!("{l}"))
+        }
         Ok(()) => Ok(()),
     };
     match outcome {
@@ -203,4 +223,3 @@ pub fn after_panic(verdict: PanicVerdict) -> ! {
     });
     qemu::exit(qemu::ExitCode::Failure)
 }
-

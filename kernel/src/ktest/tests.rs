@@ -18,7 +18,10 @@ fn leak_check_catches_a_leaked_heap_block() {
     let (b, result) = leak::measure(|| core::hint::black_box(alloc::boxed::Box::new([7u8; 100])));
     let leak = result.expect_err("leaking heap memory must be detected");
     assert_eq!(leak.after.heap_bytes, leak.before.heap_bytes + 100);
-    assert_eq!(leak.after.heap_allocations, leak.before.heap_allocations + 1);
+    assert_eq!(
+        leak.after.heap_allocations,
+        leak.before.heap_allocations + 1
+    );
     drop(b);
 }
 
@@ -51,8 +54,15 @@ fn watchdog_stops_a_hung_test() {
 #[ktest]
 fn registry_is_sorted_and_filterable() {
     let all = selected(None);
-    assert!(all.len() >= 25, "expected at least 25 tests, found {}", all.len());
-    assert!(all.windows(2).all(|w| w[0].path() <= w[1].path()), "tests not sorted");
+    assert!(
+        all.len() >= 25,
+        "expected at least 25 tests, found {}",
+        all.len()
+    );
+    assert!(
+        all.windows(2).all(|w| w[0].path() <= w[1].path()),
+        "tests not sorted"
+    );
     let mine = selected(Some("ktest::tests::registry_is_sorted"));
     assert_eq!(mine.len(), 1);
     assert!(selected(Some("no such test, surely")).is_empty());
@@ -62,6 +72,9 @@ fn registry_is_sorted_and_filterable() {
 fn err_result_is_reported() {
     use super::IntoTestResult;
     let r: Result<(), &str> = Err("boom");
-    assert_eq!(r.into_test_result(), Err(alloc::string::String::from("\"boom\"")));
+    assert_eq!(
+        r.into_test_result(),
+        Err(alloc::string::String::from("\"boom\""))
+    );
     assert_eq!(().into_test_result(), Ok(()));
 }

@@ -14,20 +14,13 @@ pub fn phys_to_virt(pa: Paddr) -> Vaddr {
     DIRECT_MAP_BASE + pa
 }
 
-/// The physical address behind a direct-map address, if it is one.
-#[inline]
-pub fn virt_to_phys(va: Vaddr) -> Option<Paddr> {
-    va.checked_sub(DIRECT_MAP_BASE).filter(|pa| *pa < (1 << 46))
-}
-
 /// Fill the page at `pa` with zeroes (pmap_zero_page). Uses `rep stosq`,
 /// which is fastest under QEMU's instruction counting.
 pub fn zero_page(pa: Paddr) {
-    debug_assert!(pa % PAGE_SIZE == 0);
+    debug_assert!(pa.is_multiple_of(PAGE_SIZE));
     let dst = phys_to_virt(pa);
-    // SAFETY: `pa` is a page-aligned physical page owned by the caller (a
-    // page it allocated), mapped writable by the direct map; 512 qwords is
-    // exactly one page.
+    // The caller owns the page at `pa` (it allocated it); 512 qwords is one page.
+    // SAFETY: a page-aligned, owned page, mapped writable by the direct map.
     unsafe {
         core::arch::asm!("rep stosq",
             inout("rdi") dst => _, inout("rcx") PAGE_SIZE / 8 => _, in("rax") 0u64,
@@ -37,7 +30,7 @@ pub fn zero_page(pa: Paddr) {
 
 /// Copy the page at `src` to the page at `dst` (pmap_copy_page).
 pub fn copy_page(src: Paddr, dst: Paddr) {
-    debug_assert!(src % PAGE_SIZE == 0 && dst % PAGE_SIZE == 0 && src != dst);
+    debug_assert!(src.is_multiple_of(PAGE_SIZE) && dst.is_multiple_of(PAGE_SIZE) && src != dst);
     // SAFETY: both are whole, distinct physical pages mapped by the direct
     // map; the caller owns `dst` and may read `src`.
     unsafe {
@@ -49,23 +42,17 @@ pub fn copy_page(src: Paddr, dst: Paddr) {
 
 /// Read a u64 at physical address `pa` (8-byte aligned).
 pub fn read_u64(pa: Paddr) -> u64 {
-    debug_assert!(pa % 8 == 0);
+    debug_assert!(pa.is_multiple_of(8));
     // SAFETY: the direct map covers all of physical memory and the address is aligned.
     unsafe { core::ptr::read_volatile(phys_to_virt(pa) as *const u64) }
 }
 
 /// Write a u64 at physical address `pa` (8-byte aligned).
 pub fn write_u64(pa: Paddr, value: u64) {
-    debug_assert!(pa % 8 == 0);
+    debug_assert!(pa.is_multiple_of(8));
     // SAFETY: as in read_u64; callers write only pages they own (page-table
     // pages of the pmap, or pages they allocated).
     unsafe { core::ptr::write_volatile(phys_to_virt(pa) as *mut u64, value) }
-}
-
-/// Read one byte at physical address `pa`.
-pub fn read_u8(pa: Paddr) -> u8 {
-    // SAFETY: the direct map covers all of physical memory.
-    unsafe { core::ptr::read_volatile(phys_to_virt(pa) as *const u8) }
 }
 
 /// Write one byte at physical address `pa` (a page the caller owns).
@@ -82,11 +69,13 @@ pub fn write_u8(pa: Paddr, value: u8) {
 /// nothing else owns and that it is never handed out again.
 pub fn steal_memory<T>(pa: Paddr, count: usize, init: impl Fn(usize) -> T) -> &'static mut [T] {
     let va = phys_to_virt(pa) as *mut T;
-    assert!(va as usize % core::mem::align_of::<T>() == 0, "stolen memory misaligned");
+    assert!(
+        (va as usize).is_multiple_of(core::mem::align_of::<T>()),
+        "stolen memory misaligned"
+    );
     for i in 0..count {
-        // SAFETY: [pa, pa + count * size_of::<T>()) is unowned RAM mapped
-        // writable by the direct map (caller's guarantee), and `va + i` is
-        // inside it and aligned for T.
+        // [pa, pa + count * size_of::<T>()) is unowned RAM (caller's guarantee).
+        // SAFETY: `va + i` is inside that range, direct-mapped writable, aligned for T.
         unsafe { va.add(i).write(init(i)) };
     }
     // SAFETY: all `count` elements were just initialised, the memory is

@@ -14,7 +14,10 @@ use crate::uvm::physmem;
 use x86_64::instructions::tlb;
 
 fn root() -> Paddr {
-    x86_64::registers::control::Cr3::read().0.start_address().as_u64()
+    x86_64::registers::control::Cr3::read()
+        .0
+        .start_address()
+        .as_u64()
 }
 
 fn entry_pa(table: Paddr, va: Vaddr, level: u32) -> Paddr {
@@ -58,7 +61,7 @@ pub fn leaf_entry(va: Vaddr) -> Option<u64> {
 /// huge page) and with `NoMem` when a page-table page cannot be allocated;
 /// on failure nothing changed.
 pub fn kenter_pa(va: Vaddr, pa: Paddr, flags: Pte) -> KResult<()> {
-    if va % PAGE_SIZE != 0 || pa % PAGE_SIZE != 0 || !pte::is_canonical(va) {
+    if !va.is_multiple_of(PAGE_SIZE) || !pa.is_multiple_of(PAGE_SIZE) || !pte::is_canonical(va) {
         return Err(KernError::Inval);
     }
     if leaf_entry(va).is_some_and(|e| e & Pte::PRESENT.bits() != 0) {

@@ -72,7 +72,10 @@ pub struct VmPage {
 
 impl VmPage {
     pub const fn new(usage: PageUse) -> Self {
-        VmPage { link: Link::new(), usage }
+        VmPage {
+            link: Link::new(),
+            usage,
+        }
     }
 }
 

@@ -43,7 +43,11 @@ impl Uvmexp {
     /// Pages wired by the kernel out of the managed pool (heap, page tables,
     /// other kernel memory) plus the stolen vm_page array.
     pub fn wired(&self) -> u64 {
-        PageUse::ALL.iter().filter(|u| u.is_allocated()).map(|u| self.count(*u)).sum::<u64>()
+        PageUse::ALL
+            .iter()
+            .filter(|u| u.is_allocated())
+            .map(|u| self.count(*u))
+            .sum::<u64>()
             + self.count(PageUse::PageArray)
     }
 }
@@ -85,7 +89,12 @@ fn find_array_home(ranges: &[Range], bytes: u64) -> Option<u64> {
     ranges
         .iter()
         .filter(|r| r.kind == MemoryRegionKind::Usable)
-        .map(|r| (r.start.max(0x10_0000).next_multiple_of(PAGE_SIZE), r.end & !(PAGE_SIZE - 1)))
+        .map(|r| {
+            (
+                r.start.max(0x10_0000).next_multiple_of(PAGE_SIZE),
+                r.end & !(PAGE_SIZE - 1),
+            )
+        })
         .find(|(s, e)| e > s && e - s >= bytes)
         .map(|(s, _)| s)
 }
@@ -100,20 +109,33 @@ fn mark(pages: &mut [VmPage], start: u64, end: u64, usage: PageUse) {
 
 /// Build the vm_page array and the free lists from the boot memory map.
 pub fn init(boot_info: &BootInfo) {
-    let mut ranges = [Range { start: 0, end: 0, kind: MemoryRegionKind::Usable }; 256];
+    let mut ranges = [Range {
+        start: 0,
+        end: 0,
+        kind: MemoryRegionKind::Usable,
+    }; 256];
     let mut n = 0;
     for r in boot_info.memory_regions.iter() {
         if n == ranges.len() {
             break;
         }
-        ranges[n] = Range { start: r.start, end: r.end, kind: r.kind };
+        ranges[n] = Range {
+            start: r.start,
+            end: r.end,
+            kind: r.kind,
+        };
         n += 1;
     }
     let ranges = &ranges[..n];
 
     let top = ranges
         .iter()
-        .filter(|r| matches!(r.kind, MemoryRegionKind::Usable | MemoryRegionKind::Bootloader))
+        .filter(|r| {
+            matches!(
+                r.kind,
+                MemoryRegionKind::Usable | MemoryRegionKind::Bootloader
+            )
+        })
         .map(|r| r.end)
         .max()
         .expect("no usable memory");
@@ -131,17 +153,29 @@ pub fn init(boot_info: &BootInfo) {
                 r.end & !(PAGE_SIZE - 1),
                 PageUse::Free,
             ),
-            MemoryRegionKind::Bootloader => mark(pages, r.start & !(PAGE_SIZE - 1), r.end, PageUse::Boot),
+            MemoryRegionKind::Bootloader => {
+                mark(pages, r.start & !(PAGE_SIZE - 1), r.end, PageUse::Boot)
+            }
             _ => {}
         }
     }
     let kernel_end = boot_info.kernel_addr + boot_info.kernel_len;
-    mark(pages, boot_info.kernel_addr & !(PAGE_SIZE - 1), kernel_end, PageUse::KernelImage);
+    mark(
+        pages,
+        boot_info.kernel_addr & !(PAGE_SIZE - 1),
+        kernel_end,
+        PageUse::KernelImage,
+    );
     if let Some(rd) = boot_info.ramdisk_addr.into_option() {
         let mut va = rd & !(PAGE_SIZE - 1);
         while va < rd + boot_info.ramdisk_len {
             if let Some(pa) = crate::pmap::kenter::extract(va) {
-                mark(pages, pa & !(PAGE_SIZE - 1), (pa & !(PAGE_SIZE - 1)) + PAGE_SIZE, PageUse::Ramdisk);
+                mark(
+                    pages,
+                    pa & !(PAGE_SIZE - 1),
+                    (pa & !(PAGE_SIZE - 1)) + PAGE_SIZE,
+                    PageUse::Ramdisk,
+                );
             }
             va += PAGE_SIZE;
         }
@@ -149,7 +183,13 @@ pub fn init(boot_info: &BootInfo) {
     mark(pages, array_pa, array_pa + array_bytes, PageUse::PageArray);
     pages[0].usage = PageUse::Reserved; // never hand out physical page 0
 
-    let mut stats = Uvmexp { npages: npages as u64, by_use: [0; PageUse::COUNT], allocs: 0, frees: 0, failures: 0 };
+    let mut stats = Uvmexp {
+        npages: npages as u64,
+        by_use: [0; PageUse::COUNT],
+        allocs: 0,
+        frees: 0,
+        failures: 0,
+    };
     for p in pages.iter() {
         stats.by_use[p.usage as usize] += 1;
     }
@@ -164,9 +204,15 @@ pub fn init(boot_info: &BootInfo) {
         while i < npages && pages[i].usage == PageUse::Free {
             i += 1;
         }
-        buddy.free_run(pages, start, i - start).expect("boot free-list population failed");
+        buddy
+            .free_run(pages, start, i - start)
+            .expect("boot free-list population failed");
     }
-    *PHYSMEM.lock() = Some(PhysMem { pages, buddy, stats });
+    *PHYSMEM.lock() = Some(PhysMem {
+        pages,
+        buddy,
+        stats,
+    });
 }
 
 /// Allocate one page for `usage` (uvm_pagealloc). Its contents are undefined.
@@ -184,7 +230,11 @@ pub fn alloc_page_zeroed(usage: PageUse) -> KResult<Paddr> {
 /// Allocate `npages` physically contiguous pages whose first page number is
 /// a multiple of `align` (a power of two, in pages) (uvm_pglistalloc).
 pub fn alloc_contig(npages: usize, align: usize, usage: PageUse) -> KResult<Paddr> {
-    assert!(usage.is_allocated(), "cannot allocate pages as {}", usage.name());
+    assert!(
+        usage.is_allocated(),
+        "cannot allocate pages as {}",
+        usage.name()
+    );
     if npages == 0 || !align.is_power_of_two() {
         return Err(KernError::Inval);
     }
@@ -217,10 +267,16 @@ pub fn free_page(pa: Paddr) {
 /// Free a run allocated with `alloc_contig` (or any allocated run).
 /// Freeing a page that is not allocated is a kernel bug and panics.
 pub fn free_contig(pa: Paddr, npages: usize) {
-    assert!(pa % PAGE_SIZE == 0, "free of unaligned address {pa:#x}");
+    assert!(
+        pa.is_multiple_of(PAGE_SIZE),
+        "free of unaligned address {pa:#x}"
+    );
     with(|pm| {
         let first = pfn(pa);
-        assert!(first + npages <= pm.pages.len(), "free of unmanaged page {pa:#x}");
+        assert!(
+            first + npages <= pm.pages.len(),
+            "free of unmanaged page {pa:#x}"
+        );
         for (i, p) in pm.pages[first..first + npages].iter_mut().enumerate() {
             assert!(
                 p.usage.is_allocated(),
@@ -286,6 +342,10 @@ pub fn report() {
         s.wired()
     );
     for usage in PageUse::ALL.iter().skip(1) {
-        log::info!("uvmexp:   {:>16}: {:>7} pages", usage.name(), s.count(*usage));
+        log::info!(
+            "uvmexp:   {:>16}: {:>7} pages",
+            usage.name(),
+            s.count(*usage)
+        );
     }
 }

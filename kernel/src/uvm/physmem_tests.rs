@@ -22,7 +22,10 @@ fn alloc_single_page_and_free() {
     assert_eq!(physmem::usage_of(pa), Some(PageUse::Kernel));
     let during = physmem::stats();
     assert_eq!(during.free() + 1, before.free());
-    assert_eq!(during.count(PageUse::Kernel), before.count(PageUse::Kernel) + 1);
+    assert_eq!(
+        during.count(PageUse::Kernel),
+        before.count(PageUse::Kernel) + 1
+    );
     check();
     physmem::free_page(pa);
     assert_eq!(physmem::usage_of(pa), Some(PageUse::Free));
@@ -52,15 +55,30 @@ fn pages_are_distinct_and_were_free() {
 
 #[ktest]
 fn contiguous_runs_are_contiguous_and_aligned() {
-    for &(n, align) in &[(2usize, 1usize), (3, 1), (16, 16), (5, 64), (100, 128), (512, 512), (1024, 1)] {
+    for &(n, align) in &[
+        (2usize, 1usize),
+        (3, 1),
+        (16, 16),
+        (5, 64),
+        (100, 128),
+        (512, 512),
+        (1024, 1),
+    ] {
         let pa = physmem::alloc_contig(n, align, PageUse::Kernel)
             .unwrap_or_else(|e| panic!("alloc_contig({n}, {align}): {e}"));
-        assert_eq!((pa / PAGE_SIZE) % align as u64, 0, "run of {n} not aligned to {align} pages");
+        assert_eq!(
+            (pa / PAGE_SIZE) % align as u64,
+            0,
+            "run of {n} not aligned to {align} pages"
+        );
         for i in 0..n as u64 {
             assert_eq!(physmem::usage_of(pa + i * PAGE_SIZE), Some(PageUse::Kernel));
         }
         // The pages just outside the run are not ours.
-        assert_ne!(physmem::usage_of(pa + n as u64 * PAGE_SIZE), Some(PageUse::Kernel));
+        assert_ne!(
+            physmem::usage_of(pa + n as u64 * PAGE_SIZE),
+            Some(PageUse::Kernel)
+        );
         check();
         physmem::free_contig(pa, n);
     }
@@ -69,10 +87,19 @@ fn contiguous_runs_are_contiguous_and_aligned() {
 
 #[ktest]
 fn contiguous_run_bad_arguments_are_errors() {
-    assert_eq!(physmem::alloc_contig(0, 1, PageUse::Kernel), Err(KernError::Inval));
-    assert_eq!(physmem::alloc_contig(4, 3, PageUse::Kernel), Err(KernError::Inval));
+    assert_eq!(
+        physmem::alloc_contig(0, 1, PageUse::Kernel),
+        Err(KernError::Inval)
+    );
+    assert_eq!(
+        physmem::alloc_contig(4, 3, PageUse::Kernel),
+        Err(KernError::Inval)
+    );
     // Larger than the largest free block the allocator keeps: an error, not a panic.
-    assert_eq!(physmem::alloc_contig(4096, 1, PageUse::Kernel), Err(KernError::NoMem));
+    assert_eq!(
+        physmem::alloc_contig(4096, 1, PageUse::Kernel),
+        Err(KernError::NoMem)
+    );
     check();
 }
 
@@ -89,9 +116,16 @@ fn exhaustion_returns_an_error_and_the_allocator_recovers() {
             }
         }
     }
-    assert_eq!(pages.len() as u64, before.free(), "every free page must be allocatable");
+    assert_eq!(
+        pages.len() as u64,
+        before.free(),
+        "every free page must be allocatable"
+    );
     assert_eq!(physmem::stats().free(), 0);
-    assert_eq!(physmem::alloc_contig(2, 1, PageUse::Kernel), Err(KernError::NoMem));
+    assert_eq!(
+        physmem::alloc_contig(2, 1, PageUse::Kernel),
+        Err(KernError::NoMem)
+    );
     assert!(physmem::stats().failures >= before.failures + 2);
     check();
     for pa in pages.drain(..) {
@@ -112,7 +146,7 @@ fn every_frame_is_accounted_once() {
     assert!(s.count(PageUse::Boot) > 0);
     assert!(s.count(PageUse::PageArray) > 0);
     // The page holding this function is kernel image; the boot stack is boot data.
-    let text = kenter::extract(every_frame_is_accounted_once as usize as u64).unwrap();
+    let text = kenter::extract(every_frame_is_accounted_once as *const () as usize as u64).unwrap();
     assert_eq!(physmem::usage_of(text), Some(PageUse::KernelImage));
     let local = 0u64;
     let stack = kenter::extract(&local as *const u64 as u64).unwrap();
@@ -131,11 +165,18 @@ fn zero_and_copy_page_go_through_the_direct_map() {
     }
     direct::copy_page(a, b);
     for i in 0..512 {
-        assert_eq!(direct::read_u64(b + i * 8), 0x0101_0101_0101_0101 * (i % 255 + 1));
+        assert_eq!(
+            direct::read_u64(b + i * 8),
+            0x0101_0101_0101_0101 * (i % 255 + 1)
+        );
     }
     direct::zero_page(a);
     assert!((0..512).all(|i| direct::read_u64(a + i * 8) == 0));
-    assert_eq!(direct::read_u64(b + 8), 0x0202_0202_0202_0202, "zeroing a must not touch b");
+    assert_eq!(
+        direct::read_u64(b + 8),
+        0x0202_0202_0202_0202,
+        "zeroing a must not touch b"
+    );
     physmem::free_page(a);
     physmem::free_page(b);
 }
@@ -159,7 +200,8 @@ fn double_free_is_caught() {
 
 #[ktest(should_panic)]
 fn freeing_a_kernel_image_page_is_caught() {
-    let text = kenter::extract(freeing_a_kernel_image_page_is_caught as usize as u64).unwrap();
+    let text = kenter::extract(freeing_a_kernel_image_page_is_caught as *const () as usize as u64)
+        .unwrap();
     physmem::free_page(text & !(PAGE_SIZE - 1));
 }
 
@@ -170,18 +212,32 @@ fn kenter_maps_and_kremove_frees_page_tables() {
     direct::write_u64(pa, 0x1234_5678);
     // Half-way into the 512 GiB slot of the kernel image: its PDPT exists
     // (and is kept), nothing else is mapped there.
-    let text = kenter_maps_and_kremove_frees_page_tables as usize as u64;
+    let text = kenter_maps_and_kremove_frees_page_tables as *const () as usize as u64;
     let va = (text & !((1u64 << 39) - 1)) + (1u64 << 38);
-    kenter::kenter_pa(va, pa, crate::pmap::pte::Pte::WRITABLE | crate::pmap::pte::Pte::NO_EXECUTE).unwrap();
+    kenter::kenter_pa(
+        va,
+        pa,
+        crate::pmap::pte::Pte::WRITABLE | crate::pmap::pte::Pte::NO_EXECUTE,
+    )
+    .unwrap();
     assert_eq!(kenter::extract(va + 8), Some(pa + 8));
-    assert_eq!(kenter::kenter_pa(va, pa, crate::pmap::pte::Pte::empty()), Err(KernError::Inval));
+    assert_eq!(
+        kenter::kenter_pa(va, pa, crate::pmap::pte::Pte::empty()),
+        Err(KernError::Inval)
+    );
     assert_eq!(crate::arch::x86_64::probe::read_u8(va), Ok(0x78));
     let tables = physmem::stats().count(PageUse::PageTable) - before.count(PageUse::PageTable);
     assert!(tables >= 2, "expected new page-table pages, got {tables}");
     assert_eq!(kenter::kremove(va), Some(pa));
     assert_eq!(kenter::extract(va), None);
-    assert!(crate::arch::x86_64::probe::read_u8(va).is_err(), "stale mapping after kremove");
+    assert!(
+        crate::arch::x86_64::probe::read_u8(va).is_err(),
+        "stale mapping after kremove"
+    );
     physmem::free_page(pa);
     // The new PD and PT are freed again.
-    assert_eq!(physmem::stats().count(PageUse::PageTable), before.count(PageUse::PageTable));
+    assert_eq!(
+        physmem::stats().count(PageUse::PageTable),
+        before.count(PageUse::PageTable)
+    );
 }

@@ -17,7 +17,7 @@ const MAX_FRAMES: usize = 48;
 
 /// Read one 8-byte word of a known kernel stack.
 fn read_stack_word(addr: u64) -> Option<u64> {
-    if addr % 8 != 0 || !stack::contains(addr, 8) {
+    if !addr.is_multiple_of(8) || !stack::contains(addr, 8) {
         return None;
     }
     // SAFETY: the address is 8-byte aligned and lies entirely inside a mapped
@@ -38,13 +38,14 @@ impl Iterator for Frames {
     fn next(&mut self) -> Option<u64> {
         let pc = self.next_pc.take()?;
         self.count += 1;
-        if self.count < MAX_FRAMES {
-            if let (Some(next_rbp), Some(ret)) = (read_stack_word(self.rbp), read_stack_word(self.rbp + 8)) {
-                // Frames must move towards the stack top; a zero return ends the chain.
-                if ret != 0 && (next_rbp > self.rbp || next_rbp == 0) {
-                    self.next_pc = Some(ret);
-                    self.rbp = next_rbp;
-                }
+        if self.count < MAX_FRAMES
+            && let (Some(next_rbp), Some(ret)) =
+                (read_stack_word(self.rbp), read_stack_word(self.rbp + 8))
+        {
+            // Frames must move towards the stack top; a zero return ends the chain.
+            if ret != 0 && (next_rbp > self.rbp || next_rbp == 0) {
+                self.next_pc = Some(ret);
+                self.rbp = next_rbp;
             }
         }
         Some(pc)
@@ -53,7 +54,11 @@ impl Iterator for Frames {
 
 /// The call chain starting at `rip` in the frame whose base pointer is `rbp`.
 pub fn frames_from(rip: u64, rbp: u64) -> Frames {
-    Frames { next_pc: Some(rip), rbp, count: 0 }
+    Frames {
+        next_pc: Some(rip),
+        rbp,
+        count: 0,
+    }
 }
 
 /// The call chain of the caller of this function.
@@ -64,7 +69,11 @@ pub fn current_frames() -> Frames {
     unsafe { core::arch::asm!("mov {}, rbp", out(reg) rbp, options(nomem, nostack)) };
     match (read_stack_word(rbp + 8), read_stack_word(rbp)) {
         (Some(ret), Some(caller_rbp)) => frames_from(ret, caller_rbp),
-        _ => Frames { next_pc: None, rbp: 0, count: 0 },
+        _ => Frames {
+            next_pc: None,
+            rbp: 0,
+            count: 0,
+        },
     }
 }
 

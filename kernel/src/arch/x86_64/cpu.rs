@@ -33,8 +33,16 @@ pub fn features() -> Features {
     let max_ext = cpuid(0x8000_0000, 0).eax;
     let leaf1 = cpuid(1, 0);
     let leaf7 = if max_leaf >= 7 { cpuid(7, 0).ebx } else { 0 };
-    let ext1 = if max_ext >= 0x8000_0001 { cpuid(0x8000_0001, 0).edx } else { 0 };
-    let ext7 = if max_ext >= 0x8000_0007 { cpuid(0x8000_0007, 0).edx } else { 0 };
+    let ext1 = if max_ext >= 0x8000_0001 {
+        cpuid(0x8000_0001, 0).edx
+    } else {
+        0
+    };
+    let ext7 = if max_ext >= 0x8000_0007 {
+        cpuid(0x8000_0007, 0).edx
+    } else {
+        0
+    };
     Features {
         nx: ext1 & (1 << 20) != 0,
         smep: leaf7 & (1 << 7) != 0,
@@ -95,7 +103,13 @@ pub fn report() {
     let on = |b: bool| if b { "on" } else { "OFF" };
     log::info!(
         "cpu: NX {}, SMEP {}, SMAP {}, WP {} (x2apic {}, pat {}, invariant tsc {})",
-        on(p.nx), on(p.smep), on(p.smap), on(p.wp), f.x2apic, f.pat, f.invariant_tsc
+        on(p.nx),
+        on(p.smep),
+        on(p.smap),
+        on(p.wp),
+        f.x2apic,
+        f.pat,
+        f.invariant_tsc
     );
 }
 

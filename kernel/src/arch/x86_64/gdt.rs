@@ -3,7 +3,9 @@
 //! own stacks, so a kernel stack overflow is reported instead of escalating to
 //! a triple fault.
 
-use super::stack::{IST_COUNT, IST_DOUBLE_FAULT, IST_MACHINE_CHECK, IST_NMI, IST_STACK_SIZE, IstStack};
+use super::stack::{
+    IST_COUNT, IST_DOUBLE_FAULT, IST_MACHINE_CHECK, IST_NMI, IST_STACK_SIZE, IstStack,
+};
 use spin::Once;
 use x86_64::VirtAddr;
 use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
@@ -16,14 +18,12 @@ use x86_64::structures::tss::TaskStateSegment;
 /// takes their addresses, so no reference to them is ever formed.
 static mut IST_STACKS: [IstStack; IST_COUNT] = [const { IstStack([0; IST_STACK_SIZE]) }; IST_COUNT];
 
-/// Selectors of the segments the kernel (and later user mode) uses.
+/// Selectors of the kernel's segments.
 #[derive(Debug, Clone, Copy)]
-pub struct Selectors {
-    pub kernel_code: SegmentSelector,
-    pub kernel_data: SegmentSelector,
-    pub user_data: SegmentSelector,
-    pub user_code: SegmentSelector,
-    pub tss: SegmentSelector,
+struct Selectors {
+    kernel_code: SegmentSelector,
+    kernel_data: SegmentSelector,
+    tss: SegmentSelector,
 }
 
 static TSS: Once<TaskStateSegment> = Once::new();
@@ -45,7 +45,10 @@ pub fn init() {
     let ranges = IST_RANGES.call_once(|| [ist_range(0), ist_range(1), ist_range(2)]);
     let tss = TSS.call_once(|| {
         let mut tss = TaskStateSegment::new();
-        for (slot, idx) in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK].into_iter().enumerate() {
+        for (slot, idx) in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK]
+            .into_iter()
+            .enumerate()
+        {
             tss.interrupt_stack_table[idx as usize] = VirtAddr::new(ranges[slot].1);
         }
         tss
@@ -54,11 +57,16 @@ pub fn init() {
         let mut gdt = GlobalDescriptorTable::new();
         let kernel_code = gdt.append(Descriptor::kernel_code_segment());
         let kernel_data = gdt.append(Descriptor::kernel_data_segment());
-        // SYSRET expects user data then user code right after each other.
-        let user_data = gdt.append(Descriptor::user_data_segment());
-        let user_code = gdt.append(Descriptor::user_code_segment());
+        // User data then user code, in the order SYSRET expects.
+        gdt.append(Descriptor::user_data_segment());
+        gdt.append(Descriptor::user_code_segment());
         let tss = gdt.append(Descriptor::tss_segment(tss));
-        (gdt, Selectors { kernel_code, kernel_data, user_data, user_code, tss })
+        let sel = Selectors {
+            kernel_code,
+            kernel_data,
+            tss,
+        };
+        (gdt, sel)
     });
     gdt.load();
     // SAFETY: the selectors come from the GDT just loaded and describe valid
@@ -70,10 +78,4 @@ pub fn init() {
         ES::set_reg(sel.kernel_data);
         load_tss(sel.tss);
     }
-}
-
-/// The segment selectors (after `init`).
-#[allow(dead_code)] // used by user mode entry in a later layer
-pub fn selectors() -> Selectors {
-    GDT.get().expect("gdt not initialised").1
 }

@@ -18,9 +18,9 @@ fn build() -> InterruptDescriptorTable {
     let mut idt = InterruptDescriptorTable::new();
     let raw = raw_entries(&mut idt);
     for (vector, stub) in stubs::EXCEPTIONS.iter().enumerate() {
-        // SAFETY: every stub is a naked entry routine that saves the full
-        // register state, calls the dispatcher and returns with iretq, and
-        // matches the error-code convention of its vector.
+        // Every stub saves the full register state, calls the dispatcher and
+        // returns with iretq.
+        // SAFETY: the stub matches the error-code convention of its vector.
         let options = unsafe { raw[vector].set_handler_addr(addr(*stub)) };
         let ist = match vector {
             2 => Some(IST_NMI),
@@ -54,9 +54,9 @@ fn raw_entries(
 ) -> &mut [x86_64::structures::idt::Entry<x86_64::structures::idt::HandlerFunc>; 32] {
     let ptr = idt as *mut InterruptDescriptorTable
         as *mut [x86_64::structures::idt::Entry<x86_64::structures::idt::HandlerFunc>; 32];
-    // SAFETY: the IDT is a repr(C) array of 256 16-byte gate descriptors and
-    // every Entry<F> has the same layout whatever F is, so its first 32 entries
-    // can be viewed as one array; the borrow of `idt` covers the view.
+    // The IDT is a repr(C) array of 256 gate descriptors and Entry<F> has the
+    // same layout whatever F is; the borrow of `idt` covers the view.
+    // SAFETY: so its first 32 entries can be viewed as one array of Entry.
     unsafe { &mut *ptr }
 }
 

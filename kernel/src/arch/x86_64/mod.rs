@@ -14,9 +14,9 @@ pub mod probe;
 pub mod qemu;
 pub mod serial;
 pub mod stack;
+mod tests;
 pub mod trap;
 pub mod tsc;
-mod tests;
 
 /// Bring up the boot CPU: GDT/TSS with IST stacks, the IDT, the protection
 /// features (NX, SMEP, SMAP, WP) and the legacy PIC masked. Interrupts stay off.

@@ -9,7 +9,7 @@
 //! marker in rax, recording the fault address and error code.
 
 use super::trap::{PageFaultCode, TrapFrame};
-use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 /// The marker a faulting probe returns in rax.
 const FAULTED: u64 = u64::MAX;
@@ -106,8 +106,12 @@ fn in_routine(rip: u64, routine: u64) -> bool {
 pub fn recover(frame: &mut TrapFrame, cr2: u64, code: PageFaultCode) -> bool {
     let armed = ARMED.load(Ordering::SeqCst);
     let ours = match armed {
-        a if a == Armed::Read as u8 => in_routine(frame.rip, probe_read_asm as usize as u64),
-        a if a == Armed::Write as u8 => in_routine(frame.rip, probe_write_asm as usize as u64),
+        a if a == Armed::Read as u8 => {
+            in_routine(frame.rip, probe_read_asm as *const () as usize as u64)
+        }
+        a if a == Armed::Write as u8 => {
+            in_routine(frame.rip, probe_write_asm as *const () as usize as u64)
+        }
         a if a == Armed::Exec as u8 => {
             frame.rip == EXEC_TARGET.load(Ordering::SeqCst) && code.has(PageFaultCode::INSTRUCTION)
         }

@@ -15,14 +15,28 @@ use core::sync::atomic::Ordering;
 /// A lower-half address no one maps: scratch space for user-page tests.
 const USER_TEST_VA: u64 = 0x0000_4000_0000_0000;
 
+/// Assert that `fault` hit `addr` with all of `bits` in its error code.
+fn expect_fault(fault: probe::Fault, addr: u64, bits: u64) {
+    assert_eq!(fault.addr, addr, "CR2 must hold the faulting address");
+    assert!(
+        fault.code.has(bits),
+        "error code {:#x} ({}) lacks {bits:#x}",
+        fault.code.0,
+        fault.code
+    );
+}
+
 #[ktest]
 fn breakpoint_is_caught_and_execution_continues() {
     let before = COUNTERS.breakpoints.load(Ordering::SeqCst);
-    let here = breakpoint_is_caught_and_execution_continues as usize as u64;
+    let here = breakpoint_is_caught_and_execution_continues as *const () as usize as u64;
     x86_64::instructions::interrupts::int3();
     assert_eq!(COUNTERS.breakpoints.load(Ordering::SeqCst), before + 1);
     let rip = COUNTERS.last_breakpoint_rip.load(Ordering::SeqCst);
-    assert!(rip > here && rip < here + 4096, "breakpoint rip {rip:#x} not in the test ({here:#x})");
+    assert!(
+        rip > here && rip < here + 4096,
+        "breakpoint rip {rip:#x} not in the test ({here:#x})"
+    );
 }
 
 #[ktest]
@@ -30,9 +44,21 @@ fn page_fault_on_unmapped_kernel_address_is_reported() {
     let va = 0xffff_c000_0000_1000;
     let fault = probe::read_u8(va).expect_err("an unmapped address must fault");
     assert_eq!(fault.addr, va, "CR2 must hold the faulting address");
-    assert!(!fault.code.has(PageFaultCode::PRESENT), "not-present fault expected: {}", fault.code);
-    for bit in [PageFaultCode::WRITE, PageFaultCode::USER, PageFaultCode::INSTRUCTION] {
-        assert!(!fault.code.has(bit), "unexpected bit {bit:#x} in {}", fault.code);
+    assert!(
+        !fault.code.has(PageFaultCode::PRESENT),
+        "not-present fault expected: {}",
+        fault.code
+    );
+    for bit in [
+        PageFaultCode::WRITE,
+        PageFaultCode::USER,
+        PageFaultCode::INSTRUCTION,
+    ] {
+        assert!(
+            !fault.code.has(bit),
+            "unexpected bit {bit:#x} in {}",
+            fault.code
+        );
     }
 }
 
@@ -44,7 +70,10 @@ fn page_fault_error_code_is_decoded() {
     let c = PageFaultCode(PageFaultCode::USER | PageFaultCode::INSTRUCTION);
     assert_eq!(format!("{c}"), "page not present, user instruction fetch");
     let c = PageFaultCode(PageFaultCode::RESERVED);
-    assert_eq!(format!("{c}"), "page not present, kernel read, reserved bit set");
+    assert_eq!(
+        format!("{c}"),
+        "page not present, kernel read, reserved bit set"
+    );
 }
 
 #[ktest]
@@ -60,8 +89,7 @@ fn write_protect_stops_kernel_writes_to_read_only_data() {
     // SAFETY: the target is read-only data; if WP were off the write would
     // land in a byte only this test uses.
     let fault = unsafe { probe::write_u8(addr, 0) }.expect_err("write to rodata must fault");
-    assert_eq!(fault.addr, addr);
-    assert!(fault.code.has(PageFaultCode::PRESENT | PageFaultCode::WRITE), "{}", fault.code);
+    expect_fault(fault, addr, PageFaultCode::PRESENT | PageFaultCode::WRITE);
     assert_eq!(probe::read_u8(addr), Ok(0x5a));
 }
 
@@ -74,8 +102,11 @@ fn nx_stops_execution_from_a_data_page() {
     let result = unsafe { probe::exec(va) };
     physmem::free_page(pa);
     let fault = result.expect_err("executing a direct-map (NX) page must fault");
-    assert_eq!(fault.addr, va);
-    assert!(fault.code.has(PageFaultCode::PRESENT | PageFaultCode::INSTRUCTION), "{}", fault.code);
+    expect_fault(
+        fault,
+        va,
+        PageFaultCode::PRESENT | PageFaultCode::INSTRUCTION,
+    );
 }
 
 /// Map one fresh page at USER_TEST_VA as a user page, run `f`, unmap and free.
@@ -92,9 +123,9 @@ fn with_user_page<R>(byte: u8, flags: Pte, f: impl FnOnce(u64) -> R) -> R {
 #[ktest]
 fn smap_stops_kernel_access_to_a_user_page() {
     with_user_page(0x42, Pte::WRITABLE | Pte::NO_EXECUTE, |va| {
-        let fault = probe::read_u8(va).expect_err("SMAP must stop a plain kernel read of a user page");
-        assert_eq!(fault.addr, va);
-        assert!(fault.code.has(PageFaultCode::PRESENT), "protection fault expected: {}", fault.code);
+        let fault =
+            probe::read_u8(va).expect_err("SMAP must stop a plain kernel read of a user page");
+        expect_fault(fault, va, PageFaultCode::PRESENT);
         let opened = cpu::with_user_access(|| probe::read_u8(va));
         assert_eq!(opened, Ok(0x42), "with STAC the read must succeed");
     });
@@ -105,7 +136,11 @@ fn smep_stops_kernel_execution_of_a_user_page() {
     with_user_page(0xc3, Pte::empty(), |va| {
         // SAFETY: the page holds a single `ret`.
         let fault = unsafe { probe::exec(va) }.expect_err("SMEP must stop executing a user page");
-        assert!(fault.code.has(PageFaultCode::PRESENT | PageFaultCode::INSTRUCTION), "{}", fault.code);
+        expect_fault(
+            fault,
+            va,
+            PageFaultCode::PRESENT | PageFaultCode::INSTRUCTION,
+        );
     });
 }
 
@@ -118,7 +153,9 @@ fn protections_are_enabled() {
     assert!(!rflags.contains(x86_64::registers::rflags::RFlags::ALIGNMENT_CHECK));
 }
 
+/// Recurses until the stack runs out (on purpose: the guard page must stop it).
 #[inline(never)]
+#[allow(unconditional_recursion)]
 fn recurse(depth: u64) -> u64 {
     let buf = core::hint::black_box([depth; 64]);
     buf[(depth % 64) as usize] + recurse(core::hint::black_box(depth + 1))
@@ -138,14 +175,20 @@ fn timer_ticks() {
     }
     let cycles = tsc::read() - c0;
     let per_tick = tsc::hz() / apic::timer_hz() as u64;
-    assert!(cycles >= per_tick, "3 ticks took {cycles} cycles, one tick should be ~{per_tick}");
+    assert!(
+        cycles >= per_tick,
+        "3 ticks took {cycles} cycles, one tick should be ~{per_tick}"
+    );
 }
 
 #[ktest]
 fn backtrace_walks_the_kernel_stack() {
     let frames: alloc::vec::Vec<u64> = backtrace::current_frames().collect();
     assert!(frames.len() >= 3, "only {} frames", frames.len());
-    assert!(frames.iter().all(|pc| *pc >= crate::KERNEL_DYNAMIC_BASE), "{frames:x?}");
+    assert!(
+        frames.iter().all(|pc| *pc >= crate::KERNEL_DYNAMIC_BASE),
+        "{frames:x?}"
+    );
 }
 
 #[ktest]
@@ -161,7 +204,11 @@ fn ist_stacks_are_separate_and_known() {
         }
     }
     let (guard_lo, guard_hi) = stack::boot_stack_guard();
-    assert_eq!(kenter::extract(guard_lo), None, "the boot stack guard page must be unmapped");
+    assert_eq!(
+        kenter::extract(guard_lo),
+        None,
+        "the boot stack guard page must be unmapped"
+    );
     assert!(!stack::contains(guard_lo, guard_hi - guard_lo));
 }
 

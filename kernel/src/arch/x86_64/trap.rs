@@ -46,13 +46,41 @@ pub struct TrapFrame {
 
 impl fmt::Display for TrapFrame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "  rip {:#018x}  cs {:#06x}  rflags {:#010x}", self.rip, self.cs, self.rflags)?;
-        writeln!(f, "  rsp {:#018x}  ss {:#06x}  error {:#x}", self.rsp, self.ss, self.error_code)?;
-        writeln!(f, "  rax {:#018x}  rbx {:#018x}  rcx {:#018x}", self.rax, self.rbx, self.rcx)?;
-        writeln!(f, "  rdx {:#018x}  rsi {:#018x}  rdi {:#018x}", self.rdx, self.rsi, self.rdi)?;
-        writeln!(f, "  rbp {:#018x}  r8  {:#018x}  r9  {:#018x}", self.rbp, self.r8, self.r9)?;
-        writeln!(f, "  r10 {:#018x}  r11 {:#018x}  r12 {:#018x}", self.r10, self.r11, self.r12)?;
-        write!(f, "  r13 {:#018x}  r14 {:#018x}  r15 {:#018x}", self.r13, self.r14, self.r15)
+        writeln!(
+            f,
+            "  rip {:#018x}  cs {:#06x}  rflags {:#010x}",
+            self.rip, self.cs, self.rflags
+        )?;
+        writeln!(
+            f,
+            "  rsp {:#018x}  ss {:#06x}  error {:#x}",
+            self.rsp, self.ss, self.error_code
+        )?;
+        writeln!(
+            f,
+            "  rax {:#018x}  rbx {:#018x}  rcx {:#018x}",
+            self.rax, self.rbx, self.rcx
+        )?;
+        writeln!(
+            f,
+            "  rdx {:#018x}  rsi {:#018x}  rdi {:#018x}",
+            self.rdx, self.rsi, self.rdi
+        )?;
+        writeln!(
+            f,
+            "  rbp {:#018x}  r8  {:#018x}  r9  {:#018x}",
+            self.rbp, self.r8, self.r9
+        )?;
+        writeln!(
+            f,
+            "  r10 {:#018x}  r11 {:#018x}  r12 {:#018x}",
+            self.r10, self.r11, self.r12
+        )?;
+        write!(
+            f,
+            "  r13 {:#018x}  r14 {:#018x}  r15 {:#018x}",
+            self.r13, self.r14, self.r15
+        )
     }
 }
 
@@ -137,31 +165,82 @@ pub mod stubs {
 
     /// The 32 exception stubs, indexed by vector.
     pub const EXCEPTIONS: [extern "C" fn(); 32] = [
-        divide_error, debug, nmi, breakpoint, overflow, bound_range, invalid_opcode,
-        device_not_available, double_fault, coprocessor_segment_overrun, invalid_tss,
-        segment_not_present, stack_segment_fault, general_protection, page_fault, reserved_15,
-        x87_floating_point, alignment_check, machine_check, simd_floating_point, virtualization,
-        control_protection, reserved_22, reserved_23, reserved_24, reserved_25, reserved_26,
-        reserved_27, hypervisor_injection, vmm_communication, security, reserved_31,
+        divide_error,
+        debug,
+        nmi,
+        breakpoint,
+        overflow,
+        bound_range,
+        invalid_opcode,
+        device_not_available,
+        double_fault,
+        coprocessor_segment_overrun,
+        invalid_tss,
+        segment_not_present,
+        stack_segment_fault,
+        general_protection,
+        page_fault,
+        reserved_15,
+        x87_floating_point,
+        alignment_check,
+        machine_check,
+        simd_floating_point,
+        virtualization,
+        control_protection,
+        reserved_22,
+        reserved_23,
+        reserved_24,
+        reserved_25,
+        reserved_26,
+        reserved_27,
+        hypervisor_injection,
+        vmm_communication,
+        security,
+        reserved_31,
     ];
 }
 
 const EXCEPTION_NAMES: [&str; 32] = [
-    "divide error (#DE)", "debug (#DB)", "non-maskable interrupt (NMI)", "breakpoint (#BP)",
-    "overflow (#OF)", "bound range exceeded (#BR)", "invalid opcode (#UD)",
-    "device not available (#NM)", "double fault (#DF)", "coprocessor segment overrun",
-    "invalid TSS (#TS)", "segment not present (#NP)", "stack-segment fault (#SS)",
-    "general protection fault (#GP)", "page fault (#PF)", "reserved (15)",
-    "x87 floating-point exception (#MF)", "alignment check (#AC)", "machine check (#MC)",
-    "SIMD floating-point exception (#XM)", "virtualization exception (#VE)",
-    "control protection exception (#CP)", "reserved (22)", "reserved (23)", "reserved (24)",
-    "reserved (25)", "reserved (26)", "reserved (27)", "hypervisor injection (#HV)",
-    "VMM communication (#VC)", "security exception (#SX)", "reserved (31)",
+    "divide error (#DE)",
+    "debug (#DB)",
+    "non-maskable interrupt (NMI)",
+    "breakpoint (#BP)",
+    "overflow (#OF)",
+    "bound range exceeded (#BR)",
+    "invalid opcode (#UD)",
+    "device not available (#NM)",
+    "double fault (#DF)",
+    "coprocessor segment overrun",
+    "invalid TSS (#TS)",
+    "segment not present (#NP)",
+    "stack-segment fault (#SS)",
+    "general protection fault (#GP)",
+    "page fault (#PF)",
+    "reserved (15)",
+    "x87 floating-point exception (#MF)",
+    "alignment check (#AC)",
+    "machine check (#MC)",
+    "SIMD floating-point exception (#XM)",
+    "virtualization exception (#VE)",
+    "control protection exception (#CP)",
+    "reserved (22)",
+    "reserved (23)",
+    "reserved (24)",
+    "reserved (25)",
+    "reserved (26)",
+    "reserved (27)",
+    "hypervisor injection (#HV)",
+    "VMM communication (#VC)",
+    "security exception (#SX)",
+    "reserved (31)",
 ];
 
 /// Human-readable name of an exception vector.
 pub fn exception_name(vector: u64) -> &'static str {
-    EXCEPTION_NAMES.get(vector as usize).copied().unwrap_or("interrupt")
+    EXCEPTION_NAMES
+        .get(vector as usize)
+        .copied()
+        .unwrap_or("interrupt")
 }
 
 /// Decoded page-fault error code.
@@ -185,7 +264,11 @@ impl PageFaultCode {
 
 impl fmt::Display for PageFaultCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cause = if self.has(Self::PRESENT) { "protection violation" } else { "page not present" };
+        let cause = if self.has(Self::PRESENT) {
+            "protection violation"
+        } else {
+            "page not present"
+        };
         let access = if self.has(Self::INSTRUCTION) {
             "instruction fetch"
         } else if self.has(Self::WRITE) {
@@ -193,7 +276,11 @@ impl fmt::Display for PageFaultCode {
         } else {
             "read"
         };
-        let mode = if self.has(Self::USER) { "user" } else { "kernel" };
+        let mode = if self.has(Self::USER) {
+            "user"
+        } else {
+            "kernel"
+        };
         write!(f, "{cause}, {mode} {access}")?;
         if self.has(Self::RESERVED) {
             write!(f, ", reserved bit set")?;
@@ -236,7 +323,9 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         3 => {
             // #BP is a trap: rip already points after the int3, just return.
             COUNTERS.breakpoints.fetch_add(1, Ordering::Relaxed);
-            COUNTERS.last_breakpoint_rip.store(frame.rip, Ordering::Relaxed);
+            COUNTERS
+                .last_breakpoint_rip
+                .store(frame.rip, Ordering::Relaxed);
             log::info!("breakpoint at {:#x}", frame.rip - 1);
         }
         14 => page_fault(frame),
@@ -268,10 +357,13 @@ fn double_fault(frame: &mut TrapFrame) {
     let cr2 = x86_64::registers::control::Cr2::read_raw();
     let (guard_lo, guard_hi) = stack::boot_stack_guard();
     if (guard_lo..guard_hi).contains(&cr2) || (guard_lo..guard_hi).contains(&frame.rsp) {
-        fatal(frame, format_args!(
-            "kernel stack overflow: guard page {guard_lo:#x} hit (cr2 {cr2:#x}, rsp {:#x})",
-            frame.rsp
-        ));
+        fatal(
+            frame,
+            format_args!(
+                "kernel stack overflow: guard page {guard_lo:#x} hit (cr2 {cr2:#x}, rsp {:#x})",
+                frame.rsp
+            ),
+        );
     }
     fatal(frame, format_args!("double fault (cr2 {cr2:#x})"));
 }
