@@ -26,7 +26,9 @@ pub fn run() -> ! {
     let mut cycles = 0;
     for _ in 0..2 {
         let t0 = tsc::read();
-        let pages: Vec<_> = (0..64).map(|_| physmem::alloc_page_zeroed(PageUse::Kernel)).collect();
+        let pages: Vec<_> = (0..64)
+            .map(|_| physmem::alloc_page_zeroed(PageUse::Kernel))
+            .collect();
         cycles = tsc::read() - t0;
         for pa in pages.into_iter().flatten() {
             physmem::free_page(pa);

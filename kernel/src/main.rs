@@ -62,6 +62,7 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     arch::x86_64::init_cpu(boot_info.kernel_stack_bottom, boot_info.kernel_stack_len);
     uvm::physmem::init(boot_info);
     kern::heap::init();
+    let pmap_report = pmap::kernel::bootstrap(boot_info);
 
     let raw_cmdline = arch::x86_64::fw_cfg::read_cmdline();
     let opts = match ferrite_cmdline::parse(&raw_cmdline) {
@@ -74,6 +75,16 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     kern::log::init(&opts);
     log::info!("command line: `{}`", raw_cmdline);
     arch::x86_64::report_cpu();
+    log::info!(
+        "pmap: boot identity map removed ({} tables freed), {} kernel PDPTs added, direct map in {} pages",
+        pmap_report.identity_tables_freed,
+        pmap_report.kernel_pdpts_added,
+        if pmap_report.giant_pages {
+            "1 GiB"
+        } else {
+            "2 MiB"
+        }
+    );
     arch::x86_64::init_timer(opts.timer_hz);
     uvm::physmem::report();
 

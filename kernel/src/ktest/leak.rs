@@ -1,7 +1,8 @@
 //! The leak check run around every test: pages that are neither free nor
-//! backing the heap, and heap bytes and allocations in use, must be the same
-//! before and after. (Heap growth moves pages from free to heap, which is not
-//! a leak; pages handed out and not returned are.)
+//! held by an allocator cache (heap arenas, pv-entry pages), heap bytes and
+//! allocations in use, and pv entries in use must be the same before and
+//! after. (Heap growth moves pages from free to heap, which is not a leak;
+//! pages handed out and not returned are.)
 
 use crate::kern::heap;
 use crate::uvm::physmem;
@@ -9,19 +10,22 @@ use core::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Snapshot {
-    /// Free pages plus pages backing the heap.
+    /// Free pages plus pages held by the heap and the pv allocator.
     pub available_pages: u64,
     pub heap_bytes: usize,
     pub heap_allocations: usize,
+    pub pv_entries: u64,
 }
 
 /// Take a snapshot of the counters.
 pub fn snapshot() -> Snapshot {
     let h = heap::stats();
+    let (pv_entries, pv_pages) = crate::pmap::pv_stats();
     Snapshot {
-        available_pages: physmem::free_pages() + h.pages as u64,
+        available_pages: physmem::free_pages() + h.pages as u64 + pv_pages as u64,
         heap_bytes: h.bytes_in_use,
         heap_allocations: h.allocations,
+        pv_entries,
     }
 }
 
@@ -37,7 +41,7 @@ impl fmt::Display for Leak {
         let (b, a) = (self.before, self.after);
         write!(
             f,
-            "leak check: pages {} -> {} ({:+}), heap bytes {} -> {} ({:+}), heap allocations {} -> {} ({:+})",
+            "leak check: pages {} -> {} ({:+}), heap bytes {} -> {} ({:+}), heap allocations {} -> {} ({:+}), pv entries {} -> {}",
             b.available_pages,
             a.available_pages,
             a.available_pages as i64 - b.available_pages as i64,
@@ -47,6 +51,8 @@ impl fmt::Display for Leak {
             b.heap_allocations,
             a.heap_allocations,
             a.heap_allocations as i64 - b.heap_allocations as i64,
+            b.pv_entries,
+            a.pv_entries,
         )
     }
 }

@@ -16,6 +16,10 @@ bitflags! {
         /// Page size (PS) at levels 2 and 3; PAT at level 1.
         const HUGE = 1 << 7;
         const GLOBAL = 1 << 8;
+        /// Software bit: the mapping is wired (PG_W).
+        const WIRED = 1 << 9;
+        /// Software bit: the page is managed, it has a pv entry (PG_PVLIST).
+        const MANAGED = 1 << 10;
         const NO_EXECUTE = 1 << 63;
     }
 }
@@ -36,11 +40,4 @@ pub fn index(va: u64, level: u32) -> usize {
 #[inline]
 pub fn is_kernel_va(va: u64) -> bool {
     va >= 0xffff_8000_0000_0000
-}
-
-/// True for canonical 48-bit addresses.
-#[inline]
-pub fn is_canonical(va: u64) -> bool {
-    let top = va >> 47;
-    top == 0 || top == 0x1_ffff
 }

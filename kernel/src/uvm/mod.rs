@@ -6,6 +6,17 @@ pub mod page;
 pub mod physmem;
 mod physmem_tests;
 
+bitflags::bitflags! {
+    /// Protection of a mapping (vm_prot_t).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct VmProt: u8 {
+        const READ = 1;
+        const WRITE = 2;
+        const EXECUTE = 4;
+        const ALL = 7;
+    }
+}
+
 /// A physical address (paddr_t).
 pub type Paddr = u64;
 /// A virtual address (vaddr_t).

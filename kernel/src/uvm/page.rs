@@ -3,6 +3,7 @@
 //! link of the buddy allocator; later layers add the owner (object or anon),
 //! the paging queues and the pmap's pv list.
 
+use crate::pmap::PageMd;
 use ferrite_buddy::{HasLink, Link};
 
 /// What a physical page is used for. Every frame is in exactly one state.
@@ -25,12 +26,14 @@ pub enum PageUse {
     Heap,
     /// Page-table pages.
     PageTable,
+    /// Pages holding the pmap's pv entries.
+    PvPage,
     /// Other wired kernel memory.
     Kernel,
 }
 
 impl PageUse {
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 10;
     pub const ALL: [PageUse; Self::COUNT] = [
         PageUse::Free,
         PageUse::Reserved,
@@ -40,6 +43,7 @@ impl PageUse {
         PageUse::PageArray,
         PageUse::Heap,
         PageUse::PageTable,
+        PageUse::PvPage,
         PageUse::Kernel,
     ];
 
@@ -53,13 +57,17 @@ impl PageUse {
             PageUse::PageArray => "vm_page array",
             PageUse::Heap => "heap",
             PageUse::PageTable => "page tables",
+            PageUse::PvPage => "pv entries",
             PageUse::Kernel => "kernel",
         }
     }
 
     /// Pages in this state may be given back to the free lists.
     pub fn is_allocated(self) -> bool {
-        matches!(self, PageUse::Heap | PageUse::PageTable | PageUse::Kernel)
+        matches!(
+            self,
+            PageUse::Heap | PageUse::PageTable | PageUse::PvPage | PageUse::Kernel
+        )
     }
 }
 
@@ -68,6 +76,9 @@ impl PageUse {
 pub struct VmPage {
     link: Link,
     pub usage: PageUse,
+    /// The pmap's per-page data (vm_page_md): pv list, saved R/M bits,
+    /// memory attribute, page-table-page use count.
+    pub md: PageMd,
 }
 
 impl VmPage {
@@ -75,6 +86,7 @@ impl VmPage {
         VmPage {
             link: Link::new(),
             usage,
+            md: PageMd::new(),
         }
     }
 }

@@ -169,7 +169,7 @@ pub fn init(boot_info: &BootInfo) {
     if let Some(rd) = boot_info.ramdisk_addr.into_option() {
         let mut va = rd & !(PAGE_SIZE - 1);
         while va < rd + boot_info.ramdisk_len {
-            if let Some(pa) = crate::pmap::kenter::extract(va) {
+            if let Some(pa) = crate::pmap::kernel::boot_extract(va) {
                 mark(
                     pages,
                     pa & !(PAGE_SIZE - 1),
@@ -284,13 +284,48 @@ pub fn free_contig(pa: Paddr, npages: usize) {
                 page_addr(first + i),
                 p.usage.name()
             );
+            assert!(
+                p.md.pv_head == crate::pmap::pv::NIL && p.md.memattr == 0,
+                "free of page {:#x} which is still mapped or not write-back",
+                page_addr(first + i)
+            );
             pm.stats.by_use[p.usage as usize] -= 1;
             p.usage = PageUse::Free;
+            p.md = crate::pmap::PageMd::new();
         }
         pm.stats.by_use[PageUse::Free as usize] += npages as u64;
         pm.stats.frees += 1;
         pm.buddy
             .free_run(pm.pages, first, npages)
+            .expect("free lists disagree with the vm_page array");
+    })
+}
+
+/// Run `f` on the pmap's per-page data of the frame at `pa` (None if `pa`
+/// is outside the vm_page array, e.g. device memory: an unmanaged page).
+pub fn with_md<R>(pa: Paddr, f: impl FnOnce(&mut crate::pmap::PageMd) -> R) -> Option<R> {
+    with(|pm| pm.pages.get_mut(pfn(pa)).map(|p| f(&mut p.md)))
+}
+
+/// Give a page of the bootloader's structures (e.g. a page table of the boot
+/// identity map, once unused) back to the free lists.
+pub fn release_boot_page(pa: Paddr) {
+    with(|pm| {
+        let first = pfn(pa);
+        let page = pm
+            .pages
+            .get_mut(first)
+            .expect("boot page outside the vm_page array");
+        assert_eq!(
+            page.usage,
+            PageUse::Boot,
+            "release of page {pa:#x} which is not boot data"
+        );
+        page.usage = PageUse::Free;
+        pm.stats.by_use[PageUse::Boot as usize] -= 1;
+        pm.stats.by_use[PageUse::Free as usize] += 1;
+        pm.buddy
+            .free_run(pm.pages, first, 1)
             .expect("free lists disagree with the vm_page array");
     })
 }

@@ -4,8 +4,8 @@
 use super::physmem::{self, Uvmexp};
 use crate::kern::error::KernError;
 use crate::ktest::ktest;
+use crate::pmap::Pmap;
 use crate::pmap::direct::{self, PAGE_SIZE};
-use crate::pmap::kenter;
 use crate::uvm::page::PageUse;
 use alloc::vec::Vec;
 
@@ -146,10 +146,12 @@ fn every_frame_is_accounted_once() {
     assert!(s.count(PageUse::Boot) > 0);
     assert!(s.count(PageUse::PageArray) > 0);
     // The page holding this function is kernel image; the boot stack is boot data.
-    let text = kenter::extract(every_frame_is_accounted_once as *const () as usize as u64).unwrap();
+    let text = Pmap::kernel()
+        .extract(every_frame_is_accounted_once as *const () as usize as u64)
+        .unwrap();
     assert_eq!(physmem::usage_of(text), Some(PageUse::KernelImage));
     let local = 0u64;
-    let stack = kenter::extract(&local as *const u64 as u64).unwrap();
+    let stack = Pmap::kernel().extract(&local as *const u64 as u64).unwrap();
     assert_eq!(physmem::usage_of(stack), Some(PageUse::Boot));
     assert_eq!(physmem::usage_of(0), Some(PageUse::Reserved));
     check();
@@ -200,44 +202,8 @@ fn double_free_is_caught() {
 
 #[ktest(should_panic)]
 fn freeing_a_kernel_image_page_is_caught() {
-    let text = kenter::extract(freeing_a_kernel_image_page_is_caught as *const () as usize as u64)
+    let text = Pmap::kernel()
+        .extract(freeing_a_kernel_image_page_is_caught as *const () as usize as u64)
         .unwrap();
     physmem::free_page(text & !(PAGE_SIZE - 1));
-}
-
-#[ktest]
-fn kenter_maps_and_kremove_frees_page_tables() {
-    let before = physmem::stats();
-    let pa = physmem::alloc_page_zeroed(PageUse::Kernel).unwrap();
-    direct::write_u64(pa, 0x1234_5678);
-    // Half-way into the 512 GiB slot of the kernel image: its PDPT exists
-    // (and is kept), nothing else is mapped there.
-    let text = kenter_maps_and_kremove_frees_page_tables as *const () as usize as u64;
-    let va = (text & !((1u64 << 39) - 1)) + (1u64 << 38);
-    kenter::kenter_pa(
-        va,
-        pa,
-        crate::pmap::pte::Pte::WRITABLE | crate::pmap::pte::Pte::NO_EXECUTE,
-    )
-    .unwrap();
-    assert_eq!(kenter::extract(va + 8), Some(pa + 8));
-    assert_eq!(
-        kenter::kenter_pa(va, pa, crate::pmap::pte::Pte::empty()),
-        Err(KernError::Inval)
-    );
-    assert_eq!(crate::arch::x86_64::probe::read_u8(va), Ok(0x78));
-    let tables = physmem::stats().count(PageUse::PageTable) - before.count(PageUse::PageTable);
-    assert!(tables >= 2, "expected new page-table pages, got {tables}");
-    assert_eq!(kenter::kremove(va), Some(pa));
-    assert_eq!(kenter::extract(va), None);
-    assert!(
-        crate::arch::x86_64::probe::read_u8(va).is_err(),
-        "stale mapping after kremove"
-    );
-    physmem::free_page(pa);
-    // The new PD and PT are freed again.
-    assert_eq!(
-        physmem::stats().count(PageUse::PageTable),
-        before.count(PageUse::PageTable)
-    );
 }

@@ -15,6 +15,8 @@ pub struct Features {
     pub x2apic: bool,
     pub pat: bool,
     pub invariant_tsc: bool,
+    /// 1 GiB pages.
+    pub pdpe1gb: bool,
 }
 
 static SMAP_ON: AtomicBool = AtomicBool::new(false);
@@ -50,6 +52,7 @@ pub fn features() -> Features {
         x2apic: leaf1.ecx & (1 << 21) != 0,
         pat: leaf1.edx & (1 << 16) != 0,
         invariant_tsc: ext7 & (1 << 8) != 0,
+        pdpe1gb: ext1 & (1 << 26) != 0,
     }
 }
 
@@ -102,13 +105,14 @@ pub fn report() {
     let p = protection();
     let on = |b: bool| if b { "on" } else { "OFF" };
     log::info!(
-        "cpu: NX {}, SMEP {}, SMAP {}, WP {} (x2apic {}, pat {}, invariant tsc {})",
+        "cpu: NX {}, SMEP {}, SMAP {}, WP {} (x2apic {}, pat {}, 1 GiB pages {}, invariant tsc {})",
         on(p.nx),
         on(p.smep),
         on(p.smap),
         on(p.wp),
         f.x2apic,
         f.pat,
+        f.pdpe1gb,
         f.invariant_tsc
     );
 }

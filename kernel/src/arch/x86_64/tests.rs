@@ -6,8 +6,7 @@ use super::trap::{COUNTERS, PageFaultCode};
 use super::{apic, backtrace, cpu, fw_cfg, gdt, probe, stack, tsc};
 use crate::ktest::ktest;
 use crate::pmap::direct;
-use crate::pmap::kenter;
-use crate::pmap::pte::Pte;
+use crate::pmap::{Pmap, PmapFlags, VmProt};
 use crate::uvm::page::PageUse;
 use crate::uvm::physmem;
 use core::sync::atomic::Ordering;
@@ -109,20 +108,25 @@ fn nx_stops_execution_from_a_data_page() {
     );
 }
 
-/// Map one fresh page at USER_TEST_VA as a user page, run `f`, unmap and free.
-fn with_user_page<R>(byte: u8, flags: Pte, f: impl FnOnce(u64) -> R) -> R {
+/// Map one fresh page at USER_TEST_VA in a new user pmap, switch to it,
+/// run `f`, switch back and free everything.
+fn with_user_page<R>(byte: u8, prot: VmProt, f: impl FnOnce(u64) -> R) -> R {
     let pa = physmem::alloc_page_zeroed(PageUse::Kernel).unwrap();
     direct::write_u8(pa, byte);
-    kenter::kenter_pa(USER_TEST_VA, pa, flags | Pte::USER).unwrap();
+    let pmap = Pmap::create().unwrap();
+    pmap.enter(USER_TEST_VA, pa, prot, PmapFlags::empty())
+        .unwrap();
+    pmap.activate();
     let r = f(USER_TEST_VA);
-    assert_eq!(kenter::kremove(USER_TEST_VA), Some(pa));
+    Pmap::kernel().activate();
+    drop(pmap);
     physmem::free_page(pa);
     r
 }
 
 #[ktest]
 fn smap_stops_kernel_access_to_a_user_page() {
-    with_user_page(0x42, Pte::WRITABLE | Pte::NO_EXECUTE, |va| {
+    with_user_page(0x42, VmProt::READ | VmProt::WRITE, |va| {
         let fault =
             probe::read_u8(va).expect_err("SMAP must stop a plain kernel read of a user page");
         expect_fault(fault, va, PageFaultCode::PRESENT);
@@ -133,7 +137,7 @@ fn smap_stops_kernel_access_to_a_user_page() {
 
 #[ktest]
 fn smep_stops_kernel_execution_of_a_user_page() {
-    with_user_page(0xc3, Pte::empty(), |va| {
+    with_user_page(0xc3, VmProt::READ | VmProt::EXECUTE, |va| {
         // SAFETY: the page holds a single `ret`.
         let fault = unsafe { probe::exec(va) }.expect_err("SMEP must stop executing a user page");
         expect_fault(
@@ -205,7 +209,7 @@ fn ist_stacks_are_separate_and_known() {
     }
     let (guard_lo, guard_hi) = stack::boot_stack_guard();
     assert_eq!(
-        kenter::extract(guard_lo),
+        Pmap::kernel().extract(guard_lo),
         None,
         "the boot stack guard page must be unmapped"
     );
