@@ -16,6 +16,9 @@ commands:
   run   --kernel ELF [common options]
         boot the kernel in demo mode, stream the serial console (backtraces
         symbolised); exit 0 when the kernel powers off successfully
+  bench --kernel ELF [common options]
+        boot the kernel in benchmark mode with deterministic guest time
+        (--icount implied) and stream its `bench:` result lines
   test  --kernel ELF [common options] [--filter F] [--test-timeout SECS]
         [--summary FILE]
         run the in-kernel test suite (rebooting after panics and hangs) and
@@ -50,6 +53,7 @@ pub enum Command {
     Help,
     Image(Options),
     Run(Options),
+    Bench(Options),
     Test(Options),
 }
 
@@ -76,6 +80,7 @@ pub struct Options {
 enum Sub {
     Image,
     Run,
+    Bench,
     Test,
 }
 
@@ -84,6 +89,7 @@ impl Sub {
         match self {
             Sub::Image => "image",
             Sub::Run => "run",
+            Sub::Bench => "bench",
             Sub::Test => "test",
         }
     }
@@ -121,10 +127,11 @@ where
         "-h" | "--help" | "help" => return Ok(Command::Help),
         "image" => Sub::Image,
         "run" => Sub::Run,
+        "bench" => Sub::Bench,
         "test" => Sub::Test,
         other => {
             return Err(Error::usage(format!(
-                "unknown command `{other}`; expected `image`, `run` or `test` (see --help)"
+                "unknown command `{other}`; expected `image`, `run`, `bench` or `test` (see --help)"
             )));
         }
     };
@@ -162,7 +169,7 @@ where
             )));
         }
         if !allowed(name, sub) {
-            let known = [Sub::Image, Sub::Run, Sub::Test]
+            let known = [Sub::Image, Sub::Run, Sub::Bench, Sub::Test]
                 .iter()
                 .any(|s| allowed(name, *s));
             return Err(Error::usage(if known {
@@ -236,6 +243,10 @@ where
     Ok(match sub {
         Sub::Image => Command::Image(opts),
         Sub::Run => Command::Run(opts),
+        Sub::Bench => Command::Bench(Options {
+            icount: true,
+            ..opts
+        }),
         Sub::Test => Command::Test(opts),
     })
 }
@@ -286,8 +297,16 @@ mod tests {
 
     fn opts(cmd: Command) -> Options {
         match cmd {
-            Command::Image(o) | Command::Run(o) | Command::Test(o) => o,
+            Command::Image(o) | Command::Run(o) | Command::Bench(o) | Command::Test(o) => o,
             Command::Help => panic!("got help"),
+        }
+    }
+
+    #[test]
+    fn bench_implies_icount() {
+        match parse_ok(&["bench", "--kernel", "k.elf"]) {
+            Command::Bench(o) => assert!(o.icount),
+            other => panic!("{other:?}"),
         }
     }
 

@@ -43,7 +43,8 @@ fn main() -> ExitCode {
             Ok(0)
         }
         Command::Image(opts) => image_cmd(&opts),
-        Command::Run(opts) => runner::run(&opts),
+        Command::Run(opts) => runner::run(&opts, protocol::Mode::Demo),
+        Command::Bench(opts) => runner::run(&opts, protocol::Mode::Bench),
         Command::Test(opts) => runner::test(&opts),
     };
     match result {

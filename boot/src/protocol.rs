@@ -178,6 +178,7 @@ fn parse_hex(s: &str) -> Option<u64> {
 pub enum Mode {
     Demo,
     Test,
+    Bench,
 }
 
 /// Everything that goes onto the kernel command line.
@@ -202,6 +203,7 @@ impl KernelCmdline<'_> {
             match self.mode {
                 Mode::Demo => "mode=demo",
                 Mode::Test => "mode=test",
+                Mode::Bench => "mode=bench",
             }
             .to_string(),
         ];

@@ -94,11 +94,12 @@ fn check_qemu_started(session: &Session, exit: QemuExit) -> Result<()> {
     }
 }
 
-/// `ferrite-boot run`: one boot in demo mode. Returns the exit code.
-pub fn run(opts: &Options) -> Result<u8> {
+/// `ferrite-boot run` / `bench`: one boot in demo (or benchmark) mode.
+/// Returns the exit code.
+pub fn run(opts: &Options, mode: Mode) -> Result<u8> {
     let machine = prepare(opts)?;
     let cmdline = KernelCmdline {
-        mode: Mode::Demo,
+        mode,
         log: opts.log.as_deref(),
         filter: None,
         skip: None,

@@ -11,6 +11,7 @@
 extern crate alloc;
 
 mod arch;
+mod bench;
 mod demo;
 mod dev;
 mod kern;
@@ -91,5 +92,6 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     match opts.mode {
         ferrite_cmdline::Mode::Demo => demo::run(),
         ferrite_cmdline::Mode::Test => ktest::run(&opts),
+        ferrite_cmdline::Mode::Bench => bench::run(),
     }
 }

@@ -17,6 +17,7 @@
 //! All pmap state is behind one lock (this kernel runs on one CPU); the
 //! per-page part (`PageMd`) lives in the vm_page, as UVM's vm_page_md.
 
+pub mod bench;
 pub mod direct;
 pub mod kernel;
 pub mod pat;

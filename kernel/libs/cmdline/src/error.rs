@@ -142,7 +142,10 @@ impl fmt::Display for CmdlineError {
                 )
             }
             CmdlineError::InvalidMode { value } => {
-                write!(f, "invalid mode `{value}` (expected `demo` or `test`)")
+                write!(
+                    f,
+                    "invalid mode `{value}` (expected `demo`, `test` or `bench`)"
+                )
             }
             CmdlineError::InvalidNumber { key, value } => {
                 write!(
@@ -192,7 +195,7 @@ impl core::error::Error for CmdlineError {}
 
 fn value_hint(key: &str) -> &'static str {
     match key {
-        "mode" => "demo|test",
+        "mode" => "demo|test|bench",
         "log" => "SPEC",
         "ktest.filter" => "SUBSTRING",
         "ktest.timeout" => "MS",

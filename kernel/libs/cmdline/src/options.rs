@@ -35,6 +35,8 @@ pub enum Mode {
     Demo,
     /// Run the in-kernel test suite (`mode=test`).
     Test,
+    /// Run the in-kernel benchmarks (`mode=bench`).
+    Bench,
 }
 
 impl Mode {
@@ -43,6 +45,7 @@ impl Mode {
         match self {
             Mode::Demo => "demo",
             Mode::Test => "test",
+            Mode::Bench => "bench",
         }
     }
 }
@@ -56,7 +59,7 @@ impl fmt::Display for Mode {
 /// The parsed command line. `Default` is what an empty command line gives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
-    /// `mode=demo|test`.
+    /// `mode=demo|test|bench`.
     pub mode: Mode,
     /// `log=SPEC`.
     pub log: LogFilter,
@@ -174,6 +177,8 @@ pub fn parse(s: &str) -> Result<Options, CmdlineError> {
                     Mode::Demo
                 } else if v.eq_ignore_ascii_case("test") {
                     Mode::Test
+                } else if v.eq_ignore_ascii_case("bench") {
+                    Mode::Bench
                 } else {
                     return Err(CmdlineError::InvalidMode {
                         value: v.to_string(),
@@ -228,14 +233,18 @@ mod tests {
         assert_eq!(parse("mode=demo").unwrap().mode, Mode::Demo);
         assert_eq!(parse("mode=test").unwrap().mode, Mode::Test);
         assert_eq!(parse("mode=TEST").unwrap().mode, Mode::Test);
+        assert_eq!(parse("mode=bench").unwrap().mode, Mode::Bench);
         assert_eq!(
             err("mode=tests"),
-            "invalid mode `tests` (expected `demo` or `test`)"
+            "invalid mode `tests` (expected `demo`, `test` or `bench`)"
         );
-        assert_eq!(err("mode"), "option `mode` needs a value: `mode=demo|test`");
+        assert_eq!(
+            err("mode"),
+            "option `mode` needs a value: `mode=demo|test|bench`"
+        );
         assert_eq!(
             err("mode="),
-            "option `mode` needs a value: `mode=demo|test`"
+            "option `mode` needs a value: `mode=demo|test|bench`"
         );
         assert_eq!(Mode::Test.to_string(), "test");
         assert_eq!(Mode::default(), Mode::Demo);
