@@ -25,6 +25,7 @@ pub fn cycles(f: impl FnOnce()) -> u64 {
 pub fn run() -> ! {
     kprintln!("bench: starting (TSC counts guest instructions under -icount)");
     crate::pmap::bench::run();
+    crate::kern::pool_bench::run();
     kprintln!("bench: done");
     qemu::exit(qemu::ExitCode::Success)
 }

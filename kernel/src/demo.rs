@@ -3,13 +3,60 @@
 //! fork, mmap, mlock and ptrace run by `init` in user mode.
 
 use crate::arch::x86_64::{apic, cpu, qemu, tsc};
-use crate::kern::heap;
+use crate::kern::kmem;
+use crate::kern::malloc::MallocFlags;
+use crate::kern::pool::PoolFlags;
+use crate::kern::pool_box::TypedPool;
 use crate::pmap::direct;
 use crate::uvm::page::PageUse;
 use crate::uvm::physmem;
 use alloc::vec::Vec;
 
-pub fn run() -> ! {
+/// An example object type with its own pool.
+struct DemoObject {
+    id: u64,
+    _payload: [u64; 7],
+}
+
+static DEMO_POOL: TypedPool<DemoObject> = TypedPool::new("demo-object");
+crate::malloc_type!(M_DEMO, "demo", 64 * 1024);
+
+/// Objects from a typed pool and memory from a malloc type.
+fn pools() {
+    let objects: Vec<_> = (0..1000)
+        .filter_map(|id| {
+            DEMO_POOL.get(
+                DemoObject {
+                    id,
+                    _payload: [0; 7],
+                },
+                PoolFlags::WAITOK,
+            )
+        })
+        .collect();
+    let s = DEMO_POOL.pool().stats();
+    log::info!(
+        "pool demo-object: {} objects of {} bytes in {} pages ({} per page), ids 0..={}",
+        s.in_use,
+        DEMO_POOL.pool().size(),
+        s.pages,
+        DEMO_POOL.pool().items_per_page(),
+        objects.last().map_or(0, |o| o.id)
+    );
+    drop(objects);
+    let buf = M_DEMO
+        .alloc(60 * 1024, MallocFlags::NOWAIT)
+        .expect("60 KiB of M_DEMO");
+    match M_DEMO.alloc(8 * 1024, MallocFlags::NOWAIT) {
+        Ok(_) => log::warn!("malloc type demo: the limit did not hold"),
+        Err(e) => log::info!(
+            "malloc type demo: 60 KiB in use, another 8 KiB refused by its 64 KiB limit ({e})"
+        ),
+    }
+    drop(buf);
+}
+
+pub fn run(opts: &ferrite_cmdline::Options) -> ! {
     log::info!("Ferrite is up; showing the layers that exist so far");
 
     let p = cpu::protection();
@@ -51,13 +98,13 @@ pub fn run() -> ! {
     log::info!("free pages back to {}", physmem::free_pages());
 
     let v: Vec<u64> = core::hint::black_box((0..100_000).collect());
-    let h = heap::stats();
+    let k = kmem::stats();
     log::info!(
-        "heap holds a {}-element vector: {} bytes in use, {} arenas, {} pages",
+        "kmem holds a {}-element vector: {} bytes in {} blocks in use, {} pages in large blocks",
         v.len(),
-        h.bytes_in_use,
-        h.arenas,
-        h.pages
+        k.bytes_in_use,
+        k.allocations,
+        k.large_pages
     );
     drop(v);
 
@@ -73,6 +120,10 @@ pub fn run() -> ! {
     );
     if let Err(e) = physmem::check_invariants() {
         panic!("physical memory invariants broken: {e}");
+    }
+    pools();
+    if opts.vmstat {
+        crate::kern::vmstat::print();
     }
     log::info!("done, powering off");
     qemu::exit(qemu::ExitCode::Success)

@@ -62,7 +62,6 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
 
     arch::x86_64::init_cpu(boot_info.kernel_stack_bottom, boot_info.kernel_stack_len);
     uvm::physmem::init(boot_info);
-    kern::heap::init();
     let pmap_report = pmap::kernel::bootstrap(boot_info);
 
     let raw_cmdline = arch::x86_64::fw_cfg::read_cmdline();
@@ -90,7 +89,7 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     uvm::physmem::report();
 
     match opts.mode {
-        ferrite_cmdline::Mode::Demo => demo::run(),
+        ferrite_cmdline::Mode::Demo => demo::run(&opts),
         ferrite_cmdline::Mode::Test => ktest::run(&opts),
         ferrite_cmdline::Mode::Bench => bench::run(),
     }

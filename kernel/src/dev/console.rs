@@ -89,6 +89,16 @@ pub fn print(args: fmt::Arguments<'_>) {
     });
 }
 
+/// A `fmt::Write` that prints to the console.
+pub struct ConsoleWriter;
+
+impl Write for ConsoleWriter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        print(format_args!("{s}"));
+        Ok(())
+    }
+}
+
 /// Start a ktest result line: print `prefix` and remember it.
 pub fn begin_test_line(prefix: TestLine) {
     interrupts::without_interrupts(|| {

@@ -1,10 +1,9 @@
 //! The leak check run around every test: pages that are neither free nor
-//! held by an allocator cache (heap arenas, pv-entry pages), heap bytes and
-//! allocations in use, and pv entries in use must be the same before and
-//! after. (Heap growth moves pages from free to heap, which is not a leak;
-//! pages handed out and not returned are.)
+//! held by a pool, kmem bytes and blocks in use, and pool items in use must
+//! be the same before and after. (A pool keeping an empty page cached is not a leak;
+//! pages or items handed out and not returned are.)
 
-use crate::kern::heap;
+use crate::kern::{kmem, pool_registry};
 use crate::uvm::physmem;
 use core::fmt;
 
@@ -14,18 +13,19 @@ pub struct Snapshot {
     pub available_pages: u64,
     pub heap_bytes: usize,
     pub heap_allocations: usize,
-    pub pv_entries: u64,
+    /// Items in use over all pools (kmem's size classes and pv entries included).
+    pub pool_items: u64,
 }
 
 /// Take a snapshot of the counters.
 pub fn snapshot() -> Snapshot {
-    let h = heap::stats();
-    let (pv_entries, pv_pages) = crate::pmap::pv_stats();
+    let k = kmem::stats();
+    let (pool_pages, pool_items) = pool_registry::totals();
     Snapshot {
-        available_pages: physmem::free_pages() + h.pages as u64 + pv_pages as u64,
-        heap_bytes: h.bytes_in_use,
-        heap_allocations: h.allocations,
-        pv_entries,
+        available_pages: physmem::free_pages() + pool_pages,
+        heap_bytes: k.bytes_in_use,
+        heap_allocations: k.allocations,
+        pool_items,
     }
 }
 
@@ -41,7 +41,7 @@ impl fmt::Display for Leak {
         let (b, a) = (self.before, self.after);
         write!(
             f,
-            "leak check: pages {} -> {} ({:+}), heap bytes {} -> {} ({:+}), heap allocations {} -> {} ({:+}), pv entries {} -> {}",
+            "leak check: pages {} -> {} ({:+}), kmem bytes {} -> {} ({:+}), kmem blocks {} -> {} ({:+}), pool items {} -> {}",
             b.available_pages,
             a.available_pages,
             a.available_pages as i64 - b.available_pages as i64,
@@ -51,8 +51,8 @@ impl fmt::Display for Leak {
             b.heap_allocations,
             a.heap_allocations,
             a.heap_allocations as i64 - b.heap_allocations as i64,
-            b.pv_entries,
-            a.pv_entries,
+            b.pool_items,
+            a.pool_items,
         )
     }
 }

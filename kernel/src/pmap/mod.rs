@@ -60,7 +60,7 @@ bitflags::bitflags! {
 #[derive(Clone, Copy, Debug)]
 pub struct PageMd {
     /// First pv entry of the page's mappings (`pv::NIL` if none).
-    pub pv_head: u32,
+    pub pv_head: pv::PvId,
     /// Referenced/modified bits saved from mappings that are gone.
     pub attrs: u8,
     /// The page's memory attribute (`MemAttr as u8`).

@@ -19,7 +19,7 @@
 use super::direct::{self, PAGE_SIZE};
 use super::pat::{self, MemAttr};
 use super::pte::{self, ADDR_MASK, ENTRIES, Pte};
-use super::pv::{self, PvAlloc, PvEntry};
+use super::pv::{self, PvEntry};
 use super::tlb::TlbQueue;
 use super::{Paddr, PageMd, PmapFlags, Vaddr, VmProt};
 use crate::kern::error::{KResult, KernError};
@@ -46,14 +46,12 @@ struct PmapData {
 
 struct PmapState {
     pmaps: Vec<Option<PmapData>>,
-    pv: PvAlloc,
     tlb: TlbQueue,
     active: u32,
 }
 
 static STATE: Mutex<PmapState> = Mutex::new(PmapState {
     pmaps: Vec::new(),
-    pv: PvAlloc::new(),
     tlb: TlbQueue::new(),
     active: KERNEL_ID,
 });
@@ -260,14 +258,14 @@ impl PmapState {
         let head = physmem::with_md(pa, |md| md.pv_head).expect("managed page without vm_page");
         let (mut prev, mut cur) = (pv::NIL, head);
         while cur != pv::NIL {
-            let e = self.pv.get(cur);
+            let e = pv::get(cur);
             if e.pmap == id && e.va == va {
                 if prev == pv::NIL {
                     physmem::with_md(pa, |md| md.pv_head = e.next);
                 } else {
-                    self.pv.set_next(prev, e.next);
+                    pv::set_next(prev, e.next);
                 }
-                self.pv.free(cur);
+                pv::free(cur);
                 return;
             }
             prev = cur;
@@ -331,7 +329,7 @@ impl PmapState {
     fn for_each_mapping(&mut self, pa: Paddr, mut f: impl FnMut(&mut Self, u32, Vaddr, Paddr)) {
         let mut cur = physmem::with_md(pa, |md| md.pv_head).unwrap_or(pv::NIL);
         while cur != pv::NIL {
-            let PvEntry { va, pmap, next } = self.pv.get(cur);
+            let PvEntry { va, pmap, next } = pv::get(cur);
             let s = self
                 .leaf_slot(pmap, va)
                 .expect("pv entry without page table");
@@ -385,11 +383,12 @@ impl PmapState {
         // Take the pv entry before touching anything, so failure changes nothing.
         let pv_id = if managed {
             let head = physmem::with_md(pa, |md| md.pv_head).unwrap_or(pv::NIL);
-            match self.pv.alloc(PvEntry {
+            let entry = PvEntry {
                 va,
                 pmap: id,
                 next: head,
-            }) {
+            };
+            match pv::alloc(entry, flags.contains(PmapFlags::CANFAIL)) {
                 Ok(pv_id) => Some(pv_id),
                 Err(e) => {
                     self.release_empty_tables(id, va);
@@ -545,7 +544,6 @@ impl Pmap {
             // Room for many address spaces up front: growing the table later
             // is fine, but would show up in tests' leak checks.
             st.pmaps.reserve(256);
-            st.pv.reserve(1024);
             st.pmaps.push(Some(PmapData {
                 pml4,
                 refs: 1,
@@ -793,7 +791,7 @@ pub fn page_protect(pa: Paddr, prot: VmProt) {
                 if head == pv::NIL {
                     break;
                 }
-                let PvEntry { va, pmap, .. } = st.pv.get(head);
+                let PvEntry { va, pmap, .. } = pv::get(head);
                 let pt = walk_to_pt(st.data(pmap).pml4, va).expect("pv entry without page table");
                 assert!(st.remove_leaf(pmap, pt, va), "pv entry without mapping");
                 st.release_empty_tables(pmap, va);
@@ -969,10 +967,12 @@ impl PmapState {
 
 /// Statistics of the pv allocator: (entries in use, pages held).
 pub fn pv_stats() -> (u64, usize) {
-    with(|st| (st.pv.in_use(), st.pv.pages()))
+    let s = pv::pool().stats();
+    (s.in_use, s.pages as usize)
 }
 
-/// Free pv entries in the pages the pv allocator holds now.
+/// Free pv entries in the pages the pv pool holds now.
 pub fn pv_free_slots() -> usize {
-    with(|st| st.pv.free_slots())
+    let s = pv::pool().stats();
+    (s.pages as usize * pv::pool().items_per_page()).saturating_sub(s.in_use as usize)
 }

@@ -22,12 +22,12 @@ pub enum PageUse {
     Ramdisk,
     /// Stolen at boot for the vm_page array itself.
     PageArray,
-    /// Backing the kernel heap.
+    /// Large kmem blocks (page runs).
     Heap,
     /// Page-table pages.
     PageTable,
-    /// Pages holding the pmap's pv entries.
-    PvPage,
+    /// Pages of pools (kernel object caches).
+    Pool,
     /// Other wired kernel memory.
     Kernel,
 }
@@ -43,7 +43,7 @@ impl PageUse {
         PageUse::PageArray,
         PageUse::Heap,
         PageUse::PageTable,
-        PageUse::PvPage,
+        PageUse::Pool,
         PageUse::Kernel,
     ];
 
@@ -57,7 +57,7 @@ impl PageUse {
             PageUse::PageArray => "vm_page array",
             PageUse::Heap => "heap",
             PageUse::PageTable => "page tables",
-            PageUse::PvPage => "pv entries",
+            PageUse::Pool => "pools",
             PageUse::Kernel => "kernel",
         }
     }
@@ -66,7 +66,7 @@ impl PageUse {
     pub fn is_allocated(self) -> bool {
         matches!(
             self,
-            PageUse::Heap | PageUse::PageTable | PageUse::PvPage | PageUse::Kernel
+            PageUse::Heap | PageUse::PageTable | PageUse::Pool | PageUse::Kernel
         )
     }
 }

@@ -105,8 +105,9 @@ fn contiguous_run_bad_arguments_are_errors() {
 
 #[ktest]
 fn exhaustion_returns_an_error_and_the_allocator_recovers() {
+    // The vector comes first: its own pages come from the same allocator.
+    let mut pages: Vec<u64> = Vec::with_capacity(physmem::free_pages() as usize + 16);
     let before: Uvmexp = physmem::stats();
-    let mut pages: Vec<u64> = Vec::with_capacity(before.free() as usize + 16);
     loop {
         match physmem::alloc_page(PageUse::Kernel) {
             Ok(pa) => pages.push(pa),

@@ -10,7 +10,7 @@ use crate::options::KNOWN_OPTIONS;
 ///
 /// The `Display` text is meant to be shown to the person who typed the
 /// command line as is, e.g.
-/// ``unknown option `foo` (known: mode, log, ktest.filter, ktest.skip, ktest.timeout, timer.hz, verbose)``.
+/// ``unknown option `foo` (known: mode, log, ktest.filter, ktest.skip, ktest.timeout, timer.hz, verbose, vmstat)``.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CmdlineError {

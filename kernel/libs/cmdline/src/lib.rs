@@ -13,6 +13,7 @@
 //! | `ktest.timeout`   | milliseconds, `1..`                    | `60000`  |
 //! | `timer.hz`        | decimal, `1..=10000`                   | `100`    |
 //! | `verbose`         | flag, takes no value                   | off      |
+//! | `vmstat`          | flag: print pool tables at power-off   | off      |
 //!
 //! Anything else — an unknown or repeated key, a missing or malformed value,
 //! a value given to a flag — is a [`CmdlineError`] whose `Display` says what
@@ -33,7 +34,7 @@
 //! let e = parse("foo=1").unwrap_err();
 //! assert_eq!(
 //!     e.to_string(),
-//!     "unknown option `foo` (known: mode, log, ktest.filter, ktest.skip, ktest.timeout, timer.hz, verbose)"
+//!     "unknown option `foo` (known: mode, log, ktest.filter, ktest.skip, ktest.timeout, timer.hz, verbose, vmstat)"
 //! );
 //! ```
 #![no_std]

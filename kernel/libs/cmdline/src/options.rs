@@ -8,7 +8,7 @@ use crate::error::CmdlineError;
 use crate::filter::LogFilter;
 
 /// Every key the command line accepts, in the order error messages list them.
-pub const KNOWN_OPTIONS: [&str; 7] = [
+pub const KNOWN_OPTIONS: [&str; 8] = [
     "mode",
     "log",
     "ktest.filter",
@@ -16,6 +16,7 @@ pub const KNOWN_OPTIONS: [&str; 7] = [
     "ktest.timeout",
     "timer.hz",
     "verbose",
+    "vmstat",
 ];
 
 /// Default `ktest.timeout` in milliseconds.
@@ -73,6 +74,8 @@ pub struct Options {
     pub timer_hz: u32,
     /// `verbose`.
     pub verbose: bool,
+    /// `vmstat`: print the pool and malloc-type tables before powering off.
+    pub vmstat: bool,
 }
 
 impl Default for Options {
@@ -85,6 +88,7 @@ impl Default for Options {
             ktest_timeout_ms: DEFAULT_KTEST_TIMEOUT_MS,
             timer_hz: DEFAULT_TIMER_HZ,
             verbose: false,
+            vmstat: false,
         }
     }
 }
@@ -105,6 +109,9 @@ impl fmt::Display for Options {
         )?;
         if self.verbose {
             f.write_str(" verbose")?;
+        }
+        if self.vmstat {
+            f.write_str(" vmstat")?;
         }
         Ok(())
     }
@@ -157,14 +164,18 @@ pub fn parse(s: &str) -> Result<Options, CmdlineError> {
         if core::mem::replace(&mut seen[slot], true) {
             return Err(CmdlineError::DuplicateOption { key });
         }
-        if key == "verbose" {
+        if key == "verbose" || key == "vmstat" {
             if let Some(v) = value {
                 return Err(CmdlineError::UnexpectedValue {
                     key,
                     value: v.to_string(),
                 });
             }
-            o.verbose = true;
+            if key == "verbose" {
+                o.verbose = true;
+            } else {
+                o.vmstat = true;
+            }
             continue;
         }
         let v = match value {
@@ -381,8 +392,11 @@ mod tests {
                 ktest_timeout_ms: 5000,
                 timer_hz: 1000,
                 verbose: true,
+                vmstat: false,
             }
         );
+        assert!(parse("vmstat").unwrap().vmstat);
+        assert!(parse("vmstat=1").is_err());
     }
 
     #[test]
@@ -390,12 +404,12 @@ mod tests {
         assert_eq!(
             err("foo"),
             "unknown option `foo` (known: mode, log, ktest.filter, ktest.skip, \
-             ktest.timeout, timer.hz, verbose)"
+             ktest.timeout, timer.hz, verbose, vmstat)"
         );
         assert_eq!(
             err("foo=bar"),
             "unknown option `foo` (known: mode, log, ktest.filter, ktest.skip, \
-             ktest.timeout, timer.hz, verbose)"
+             ktest.timeout, timer.hz, verbose, vmstat)"
         );
         // Keys are case-sensitive.
         assert_eq!(
@@ -413,7 +427,7 @@ mod tests {
         assert_eq!(
             err("=test"),
             "missing option name before `=` in `=test` (known: mode, log, ktest.filter, \
-             ktest.skip, ktest.timeout, timer.hz, verbose)"
+             ktest.skip, ktest.timeout, timer.hz, verbose, vmstat)"
         );
         assert_eq!(
             err("mode=demo mode=test"),

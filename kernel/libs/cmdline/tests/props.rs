@@ -130,6 +130,7 @@ fn options() -> impl Strategy<Value = Options> {
                     ktest_skip: skip,
                     ktest_timeout_ms: timeout,
                     timer_hz: hz,
+                    vmstat: verbose && skip % 2 == 0,
                     verbose,
                 }
             },
