@@ -9,6 +9,7 @@ pub mod malloc;
 pub mod panic;
 pub mod pool;
 pub mod pool_allocator;
+pub mod pool_arena;
 pub mod pool_bench;
 pub mod pool_box;
 pub mod pool_registry;

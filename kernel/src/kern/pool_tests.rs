@@ -431,3 +431,39 @@ fn report_lists_every_pool() {
         assert!(out.contains(name), "{name} missing from:\n{out}");
     }
 }
+
+crate::arena_pool!(ARENA_TEST_POOL, [u64; 3], "test-arena");
+
+#[ktest]
+fn arena_handles_reach_their_items_and_free_returns_the_value() {
+    use super::pool_arena::PoolArena;
+    let mut a: PoolArena<[u64; 3]> = PoolArena::new(&ARENA_TEST_POOL);
+    let h1 = a.alloc([1, 2, 3], W).unwrap();
+    let h2 = a.alloc([4, 5, 6], W).unwrap();
+    a.get_mut(h1)[0] = 10;
+    assert_eq!(a.get(h1), &[10, 2, 3]);
+    assert_eq!(a.get(h2), &[4, 5, 6]);
+    assert_eq!(a.len(), 2);
+    assert_eq!(a.free(h1), [10, 2, 3]);
+    assert_eq!(a.free(h2), [4, 5, 6]);
+    assert!(a.is_empty());
+    ARENA_TEST_POOL.drain();
+}
+
+#[ktest(should_panic)]
+fn a_stale_arena_handle_is_caught() {
+    use super::pool_arena::PoolArena;
+    let mut a: PoolArena<[u64; 3]> = PoolArena::new(&ARENA_TEST_POOL);
+    let h = a.alloc([1, 2, 3], W).unwrap();
+    a.free(h);
+    let _ = a.get(h);
+}
+
+#[ktest(should_panic)]
+fn a_foreign_arena_handle_is_caught() {
+    use super::pool_arena::PoolArena;
+    let mut a: PoolArena<[u64; 3]> = PoolArena::new(&ARENA_TEST_POOL);
+    let b: PoolArena<[u64; 3]> = PoolArena::new(&ARENA_TEST_POOL);
+    let h = a.alloc([1, 2, 3], W).unwrap();
+    let _ = b.get(h);
+}

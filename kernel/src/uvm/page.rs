@@ -30,10 +30,14 @@ pub enum PageUse {
     Pool,
     /// Other wired kernel memory.
     Kernel,
+    /// Anonymous memory: the page of an anon.
+    Anon,
+    /// A page of a memory object (file, anonymous object).
+    Object,
 }
 
 impl PageUse {
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 12;
     pub const ALL: [PageUse; Self::COUNT] = [
         PageUse::Free,
         PageUse::Reserved,
@@ -45,6 +49,8 @@ impl PageUse {
         PageUse::PageTable,
         PageUse::Pool,
         PageUse::Kernel,
+        PageUse::Anon,
+        PageUse::Object,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,14 +65,26 @@ impl PageUse {
             PageUse::PageTable => "page tables",
             PageUse::Pool => "pools",
             PageUse::Kernel => "kernel",
+            PageUse::Anon => "anon",
+            PageUse::Object => "object",
         }
+    }
+
+    /// Pageable memory (anons and object pages), as opposed to wired kernel memory.
+    pub fn is_pageable(self) -> bool {
+        matches!(self, PageUse::Anon | PageUse::Object)
     }
 
     /// Pages in this state may be given back to the free lists.
     pub fn is_allocated(self) -> bool {
         matches!(
             self,
-            PageUse::Heap | PageUse::PageTable | PageUse::Pool | PageUse::Kernel
+            PageUse::Heap
+                | PageUse::PageTable
+                | PageUse::Pool
+                | PageUse::Kernel
+                | PageUse::Anon
+                | PageUse::Object
         )
     }
 }
@@ -79,6 +97,16 @@ pub struct VmPage {
     /// The pmap's per-page data (vm_page_md): pv list, saved R/M bits,
     /// memory attribute, page-table-page use count.
     pub md: PageMd,
+    /// Who owns the page's contents (anon, or object and offset).
+    pub owner: PageOwner,
+}
+
+/// The owner of a pageable page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageOwner {
+    None,
+    Anon(crate::kern::pool_arena::Handle),
+    Object { object: crate::kern::pool_arena::Handle, offset: u64 },
 }
 
 impl VmPage {
@@ -87,6 +115,7 @@ impl VmPage {
             link: Link::new(),
             usage,
             md: PageMd::new(),
+            owner: PageOwner::None,
         }
     }
 }

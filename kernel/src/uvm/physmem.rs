@@ -38,17 +38,22 @@ impl Uvmexp {
     }
     /// Usable RAM the allocator manages: free plus everything allocated from it.
     pub fn managed(&self) -> u64 {
-        self.free() + self.wired()
+        self.free() + self.wired() + self.pageable()
     }
     /// Pages wired by the kernel out of the managed pool (heap, page tables,
     /// other kernel memory) plus the stolen vm_page array.
     pub fn wired(&self) -> u64 {
         PageUse::ALL
             .iter()
-            .filter(|u| u.is_allocated())
+            .filter(|u| u.is_allocated() && !u.is_pageable())
             .map(|u| self.count(*u))
             .sum::<u64>()
             + self.count(PageUse::PageArray)
+    }
+
+    /// Pageable pages in use (anons and object pages).
+    pub fn pageable(&self) -> u64 {
+        self.count(PageUse::Anon) + self.count(PageUse::Object)
     }
 }
 
@@ -292,6 +297,7 @@ pub fn free_contig(pa: Paddr, npages: usize) {
             pm.stats.by_use[p.usage as usize] -= 1;
             p.usage = PageUse::Free;
             p.md = crate::pmap::PageMd::new();
+            p.owner = super::page::PageOwner::None;
         }
         pm.stats.by_use[PageUse::Free as usize] += npages as u64;
         pm.stats.frees += 1;
@@ -305,6 +311,16 @@ pub fn free_contig(pa: Paddr, npages: usize) {
 /// is outside the vm_page array, e.g. device memory: an unmanaged page).
 pub fn with_md<R>(pa: Paddr, f: impl FnOnce(&mut crate::pmap::PageMd) -> R) -> Option<R> {
     with(|pm| pm.pages.get_mut(pfn(pa)).map(|p| f(&mut p.md)))
+}
+
+/// Record who owns the page at `pa`.
+pub fn set_owner(pa: Paddr, owner: super::page::PageOwner) {
+    with(|pm| pm.pages[pfn(pa)].owner = owner)
+}
+
+/// Who owns the page at `pa` (None outside the array).
+pub fn owner_of(pa: Paddr) -> Option<super::page::PageOwner> {
+    with(|pm| pm.pages.get(pfn(pa)).map(|p| p.owner))
 }
 
 /// Give a page of the bootloader's structures (e.g. a page table of the boot
