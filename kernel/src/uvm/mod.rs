@@ -2,6 +2,8 @@
 //! the physical page layer (`vm_page` array, free lists, counters). Maps,
 //! amaps, anons, objects, the fault routine and the page daemon come later.
 
+pub mod anon;
+pub mod object;
 pub mod page;
 pub mod physmem;
 mod physmem_tests;

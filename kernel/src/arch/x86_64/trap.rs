@@ -313,6 +313,16 @@ pub static COUNTERS: TrapCounters = TrapCounters {
 /// Hook run on every timer tick (the ktest watchdog); set once at boot.
 static TICK_HOOK: spin::Once<fn(&TrapFrame)> = spin::Once::new();
 
+/// Hook asked to resolve a page fault (the VM fault routine): given the
+/// faulting address and error code, true if it made the access possible
+/// (the instruction is then retried).
+static FAULT_HOOK: spin::Once<fn(u64, PageFaultCode) -> bool> = spin::Once::new();
+
+/// Install the VM fault routine.
+pub fn set_fault_hook(hook: fn(u64, PageFaultCode) -> bool) {
+    FAULT_HOOK.call_once(|| hook);
+}
+
 /// Install the function called on every timer tick, after the tick is counted.
 pub fn set_tick_hook(hook: fn(&TrapFrame)) {
     TICK_HOOK.call_once(|| hook);
@@ -347,6 +357,11 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
 fn page_fault(frame: &mut TrapFrame) {
     let cr2 = x86_64::registers::control::Cr2::read_raw();
     let code = PageFaultCode(frame.error_code);
+    if let Some(hook) = FAULT_HOOK.get()
+        && hook(cr2, code)
+    {
+        return;
+    }
     if probe::recover(frame, cr2, code) {
         return;
     }
