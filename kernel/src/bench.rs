@@ -26,6 +26,7 @@ pub fn run() -> ! {
     kprintln!("bench: starting (TSC counts guest instructions under -icount)");
     crate::pmap::bench::run();
     crate::kern::pool_bench::run();
+    crate::uvm::map_bench::run();
     kprintln!("bench: done");
     qemu::exit(qemu::ExitCode::Success)
 }

@@ -9,6 +9,10 @@ pub enum KernError {
     NoMem,
     /// Invalid argument (EINVAL).
     Inval,
+    /// No room in an address map, or a fixed range in use (ENOMEM).
+    NoSpace,
+    /// Permission denied: beyond a mapping's maximum protection (EACCES).
+    Access,
 }
 
 pub type KResult<T> = Result<T, KernError>;
@@ -20,6 +24,8 @@ impl KernError {
         match self {
             KernError::NoMem => 12,
             KernError::Inval => 22,
+            KernError::NoSpace => 12,
+            KernError::Access => 13,
         }
     }
 }
@@ -29,6 +35,8 @@ impl fmt::Display for KernError {
         f.write_str(match self {
             KernError::NoMem => "out of memory",
             KernError::Inval => "invalid argument",
+            KernError::NoSpace => "no space in the address map",
+            KernError::Access => "permission denied",
         })
     }
 }

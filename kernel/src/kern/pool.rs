@@ -500,6 +500,20 @@ impl Pool {
         self.allocator.free_page(page);
     }
 
+    /// Add `pages` empty pages to the pool now (pool_prime), e.g. to hold a
+    /// reserve that later gets never have to wait for. False if the back
+    /// end could not provide them all.
+    pub fn prime(&'static self, pages: u64, flags: PoolFlags) -> bool {
+        self.register();
+        for _ in 0..pages {
+            match self.new_page(flags) {
+                Some(hdr) => self.with(|p| self.add_page(p, hdr)),
+                None => return false,
+            }
+        }
+        true
+    }
+
     /// Free empty pages beyond the low-water mark; only those idle for at
     /// least `min_idle` ticks. Returns the number of pages freed.
     fn free_empty_pages(&self, min_idle: u64) -> u64 {

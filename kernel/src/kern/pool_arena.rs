@@ -23,7 +23,10 @@ pub struct Slot<T> {
 
 /// Size and alignment of a pool item that holds one `T` (for pool statics).
 pub const fn slot_layout<T>() -> (usize, usize) {
-    (core::mem::size_of::<Slot<T>>(), core::mem::align_of::<Slot<T>>())
+    (
+        core::mem::size_of::<Slot<T>>(),
+        core::mem::align_of::<Slot<T>>(),
+    )
 }
 
 /// Declare a pool for an arena of `T`: `arena_pool!(NAME, T, "name");`
@@ -54,7 +57,12 @@ unsafe impl Sync for Handle {}
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Handle({:#x}#{})", self.addr.as_ptr() as usize, self.generation)
+        write!(
+            f,
+            "Handle({:#x}#{})",
+            self.addr.as_ptr() as usize,
+            self.generation
+        )
     }
 }
 
@@ -76,8 +84,18 @@ impl<T> PoolArena<T> {
     /// An empty arena over `pool`, which must have been declared for `T`
     /// (with `arena_pool!`).
     pub fn new(pool: &'static Pool) -> Self {
-        assert_eq!(pool.size(), slot_layout::<T>().0, "pool {} is not sized for this arena", pool.name());
-        PoolArena { pool, id: NEXT_ID.fetch_add(1, Ordering::Relaxed), live: 0, _marker: PhantomData }
+        assert_eq!(
+            pool.size(),
+            slot_layout::<T>().0,
+            "pool {} is not sized for this arena",
+            pool.name()
+        );
+        PoolArena {
+            pool,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            live: 0,
+            _marker: PhantomData,
+        }
     }
 
     /// Items allocated and not freed.
@@ -93,12 +111,19 @@ impl<T> PoolArena<T> {
     pub fn alloc(&mut self, value: T, flags: PoolFlags) -> Option<Handle> {
         let item = self.pool.get(flags & !PoolFlags::ZERO)?;
         let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
-        let slot = Slot { owner: self.id, generation, value };
+        let slot = Slot {
+            owner: self.id,
+            generation,
+            value,
+        };
         // SAFETY: the item is fresh and sized/aligned for a Slot<T> (checked
         // against the pool in `new`).
         unsafe { item.cast::<Slot<T>>().as_ptr().write(slot) };
         self.live += 1;
-        Some(Handle { addr: item, generation })
+        Some(Handle {
+            addr: item,
+            generation,
+        })
     }
 
     fn slot(&self, h: Handle) -> NonNull<Slot<T>> {
@@ -144,6 +169,12 @@ impl<T> PoolArena<T> {
 
 impl<T> Drop for PoolArena<T> {
     fn drop(&mut self) {
-        assert_eq!(self.live, 0, "pool arena {} dropped with {} live items", self.pool.name(), self.live);
+        assert_eq!(
+            self.live,
+            0,
+            "pool arena {} dropped with {} live items",
+            self.pool.name(),
+            self.live
+        );
     }
 }

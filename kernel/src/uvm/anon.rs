@@ -47,7 +47,15 @@ pub fn alloc(fill: Fill, flags: PoolFlags) -> KResult<AnonRef> {
         Fill::Zero => pmap::direct::zero_page(pa),
         Fill::CopyOf(src) => pmap::direct::copy_page(src, pa),
     }
-    let Some(h) = with(|a| a.alloc(Anon { refs: 1, page: Some(pa) }, flags)) else {
+    let Some(h) = with(|a| {
+        a.alloc(
+            Anon {
+                refs: 1,
+                page: Some(pa),
+            },
+            flags,
+        )
+    }) else {
         physmem::free_page(pa);
         return Err(KernError::NoMem);
     };
@@ -75,7 +83,11 @@ pub fn drop_ref(a: AnonRef) {
     let freed = with(|arena| {
         let anon = arena.get_mut(a);
         anon.refs -= 1;
-        if anon.refs == 0 { arena.free(a).page } else { None }
+        if anon.refs == 0 {
+            arena.free(a).page
+        } else {
+            None
+        }
     });
     if let Some(pa) = freed {
         pmap::page_protect(pa, VmProt::empty());

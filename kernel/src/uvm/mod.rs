@@ -3,6 +3,9 @@
 //! amaps, anons, objects, the fault routine and the page daemon come later.
 
 pub mod anon;
+pub mod map;
+pub mod map_bench;
+mod map_tests;
 pub mod object;
 pub mod page;
 pub mod physmem;

@@ -98,7 +98,13 @@ impl Pager for AobjPager {
         }
         let pa = physmem::alloc_page(PageUse::Object).map_err(|_| PagerError::Again)?;
         pmap::direct::zero_page(pa);
-        physmem::set_owner(pa, PageOwner::Object { object: obj, offset });
+        physmem::set_owner(
+            pa,
+            PageOwner::Object {
+                object: obj,
+                offset,
+            },
+        );
         data.pages.insert(offset, pa);
         Ok(pa)
     }
@@ -108,7 +114,14 @@ static AOBJ_PAGER: AobjPager = AobjPager;
 
 /// A new anonymous object of `size` bytes (one reference).
 pub fn aobj_create(size: u64) -> KResult<ObjRef> {
-    let object = Object { data: ObjectData { refs: 1, size, pages: BTreeMap::new() }, pager: &AOBJ_PAGER };
+    let object = Object {
+        data: ObjectData {
+            refs: 1,
+            size,
+            pages: BTreeMap::new(),
+        },
+        pager: &AOBJ_PAGER,
+    };
     with(|arena| arena.alloc(object, PoolFlags::NOWAIT)).ok_or(crate::kern::error::KernError::NoMem)
 }
 

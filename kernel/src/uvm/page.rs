@@ -106,7 +106,10 @@ pub struct VmPage {
 pub enum PageOwner {
     None,
     Anon(crate::kern::pool_arena::Handle),
-    Object { object: crate::kern::pool_arena::Handle, offset: u64 },
+    Object {
+        object: crate::kern::pool_arena::Handle,
+        offset: u64,
+    },
 }
 
 impl VmPage {

@@ -1,0 +1,522 @@
+//! vm_map: the kernel's address maps. The algorithms (the splay tree of
+//! entries augmented with free gaps, logarithmic findspace, topdown
+//! placement, clipping, merging) are the `ferrite-vmmap` crate, tested on
+//! the host; this module gives them kernel memory and a lock:
+//!
+//! - entries live in pool items (`vmmpepl` for user maps; the kernel map
+//!   takes its entries from its own pool `vmmpekpl`, with a reserve of
+//!   pages kept even when idle, so allocating a kernel map entry never
+//!   depends on other pools' memory and never recurses into the kernel
+//!   map: pool pages come from the page allocator through the direct map);
+//! - each map is behind its own lock (one CPU for now);
+//! - `unmap` returns the removed entries, so the caller drops the
+//!   references they hold after the map lock is released (UVM's two-step
+//!   unmap).
+//!
+//! User maps place unhinted mappings top-down from just below the stack
+//! area (`UserLayout::default_addr`); the heap grows up from the end of the
+//! program.
+
+use crate::kern::error::{KResult, KernError};
+use crate::kern::pool::PoolFlags;
+use crate::kern::pool_arena::{Handle, PoolArena};
+use crate::uvm::{Vaddr, VmProt};
+use alloc::vec::Vec;
+use ferrite_vmmap as vm;
+use spin::{Mutex, Once};
+
+pub use vm::{Advice, EntryFlags, Inherit, UserLayout};
+
+/// An amap reference: which amap, and the slot of the entry's first page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AmapRef {
+    pub amap: Handle,
+    pub slot: u64,
+}
+
+/// An object reference: which object, and the byte offset of the entry's start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub object: Handle,
+    pub offset: u64,
+}
+
+/// What backs a map entry: anonymous memory (an amap, created on the first
+/// write fault), a memory object, or both (private object mappings).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Backing {
+    pub amap: Option<AmapRef>,
+    pub object: Option<ObjectRef>,
+}
+
+impl vm::Backing for Backing {
+    fn split_at(&self, offset: u64) -> Self {
+        Backing {
+            amap: self.amap.map(|a| AmapRef {
+                amap: a.amap,
+                slot: a.slot + offset / vm::PAGE_SIZE,
+            }),
+            object: self.object.map(|o| ObjectRef {
+                object: o.object,
+                offset: o.offset + offset,
+            }),
+        }
+    }
+
+    fn can_merge(&self, len: u64, next: &Self) -> bool {
+        let amaps = match (self.amap, next.amap) {
+            (None, None) => true,
+            // Contiguous slots of the same amap.
+            (Some(a), Some(b)) => a.amap == b.amap && a.slot + len / vm::PAGE_SIZE == b.slot,
+            _ => false,
+        };
+        let objects = match (self.object, next.object) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.object == b.object && a.offset + len == b.offset,
+            _ => false,
+        };
+        amaps && objects
+    }
+}
+
+/// A map entry as stored.
+pub type MapEntry = vm::Entry<Backing, Handle>;
+
+/// A copy of an entry's attributes (what lookups and walks hand out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntryInfo {
+    pub start: Vaddr,
+    pub end: Vaddr,
+    pub prot: VmProt,
+    pub max_prot: VmProt,
+    pub inherit: Inherit,
+    pub advice: Advice,
+    pub wired_count: u32,
+    pub flags: EntryFlags,
+    pub backing: Backing,
+}
+
+impl EntryInfo {
+    fn of(e: &MapEntry) -> Self {
+        EntryInfo {
+            start: e.start,
+            end: e.end,
+            prot: to_prot(e.prot),
+            max_prot: to_prot(e.max_prot),
+            inherit: e.inherit,
+            advice: e.advice,
+            wired_count: e.wired_count,
+            flags: e.flags,
+            backing: e.backing,
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+}
+
+fn to_prot(p: vm::Prot) -> VmProt {
+    VmProt::from_bits_truncate(p.bits())
+}
+
+fn from_prot(p: VmProt) -> vm::Prot {
+    vm::Prot::from_bits_truncate(p.bits())
+}
+
+crate::arena_pool!(MAP_ENTRY_POOL, MapEntry, "vmmpepl");
+crate::arena_pool!(KERNEL_MAP_ENTRY_POOL, MapEntry, "vmmpekpl");
+
+/// Pages of kernel map entries kept in reserve.
+const KERNEL_ENTRY_RESERVE_PAGES: u64 = 2;
+
+/// The entry store of one map: its arena of pool items.
+struct Store<'a> {
+    arena: &'a mut PoolArena<MapEntry>,
+    flags: PoolFlags,
+}
+
+impl vm::EntryStore<Backing> for Store<'_> {
+    type Handle = Handle;
+    fn alloc(&mut self, e: MapEntry) -> Option<Handle> {
+        self.arena.alloc(e, self.flags)
+    }
+    fn free(&mut self, h: Handle) -> MapEntry {
+        self.arena.free(h)
+    }
+    fn get(&self, h: Handle) -> &MapEntry {
+        self.arena.get(h)
+    }
+    fn get_mut(&mut self, h: Handle) -> &mut MapEntry {
+        self.arena.get_mut(h)
+    }
+}
+
+struct MapInner {
+    map: vm::Map<Handle>,
+    entries: PoolArena<MapEntry>,
+    layout: Option<UserLayout>,
+}
+
+impl MapInner {
+    fn store(&mut self, flags: PoolFlags) -> (&mut vm::Map<Handle>, Store<'_>) {
+        (
+            &mut self.map,
+            Store {
+                arena: &mut self.entries,
+                flags,
+            },
+        )
+    }
+}
+
+/// What kind of map: the kernel's, or a user address space's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapKind {
+    Kernel,
+    User,
+}
+
+/// An address map.
+pub struct VmMap {
+    kind: MapKind,
+    inner: Mutex<MapInner>,
+}
+
+/// A request for a new mapping.
+#[derive(Clone, Copy, Debug)]
+pub struct MapRequest {
+    /// Exact address (`fixed`) or where to start looking.
+    pub hint: Option<Vaddr>,
+    pub fixed: bool,
+    pub len: u64,
+    /// Alignment (power of two, 0 = page).
+    pub align: u64,
+    pub prot: VmProt,
+    pub max_prot: VmProt,
+    pub inherit: Inherit,
+    pub advice: Advice,
+    pub flags: EntryFlags,
+    pub backing: Backing,
+    pub merge: bool,
+    /// Entry allocation may not wait (fails with `NoMem` instead).
+    pub nowait: bool,
+}
+
+impl MapRequest {
+    /// Anonymous memory of `len` bytes with `prot` (max protection all,
+    /// inherit copy, normal advice, mergeable, anywhere).
+    pub fn anon(len: u64, prot: VmProt) -> Self {
+        MapRequest {
+            hint: None,
+            fixed: false,
+            len,
+            align: 0,
+            prot,
+            max_prot: VmProt::ALL,
+            inherit: Inherit::Copy,
+            advice: Advice::Normal,
+            flags: EntryFlags::empty(),
+            backing: Backing::default(),
+            merge: true,
+            nowait: false,
+        }
+    }
+
+    pub fn at(mut self, addr: Vaddr) -> Self {
+        self.hint = Some(addr);
+        self.fixed = true;
+        self
+    }
+
+    pub fn hint(mut self, addr: Vaddr) -> Self {
+        self.hint = Some(addr);
+        self
+    }
+
+    pub fn align(mut self, align: u64) -> Self {
+        self.align = align;
+        self
+    }
+}
+
+fn map_err(e: vm::MapError) -> KernError {
+    match e {
+        vm::MapError::Inval => KernError::Inval,
+        vm::MapError::NoSpace => KernError::NoSpace,
+        vm::MapError::NoMem => KernError::NoMem,
+        vm::MapError::Access => KernError::Access,
+    }
+}
+
+fn flags_for(nowait: bool) -> PoolFlags {
+    if nowait {
+        PoolFlags::NOWAIT
+    } else {
+        PoolFlags::WAITOK
+    }
+}
+
+/// Entries taken out of a map by `unmap`: drop this after releasing the map
+/// lock (it already is released when `unmap` returns); dropping releases
+/// what the entries referenced.
+#[derive(Debug, Default)]
+pub struct DeadEntries {
+    pub entries: Vec<EntryInfo>,
+}
+
+impl VmMap {
+    /// A map of `[min, max)`; `topdown` places unhinted mappings from the top.
+    pub fn new(
+        kind: MapKind,
+        min: Vaddr,
+        max: Vaddr,
+        topdown: bool,
+        layout: Option<UserLayout>,
+    ) -> VmMap {
+        let pool = match kind {
+            MapKind::Kernel => &KERNEL_MAP_ENTRY_POOL,
+            MapKind::User => &MAP_ENTRY_POOL,
+        };
+        VmMap {
+            kind,
+            inner: Mutex::new(MapInner {
+                map: vm::Map::new(min, max, topdown),
+                entries: PoolArena::new(pool),
+                layout,
+            }),
+        }
+    }
+
+    /// A user address space's map for `layout` (topdown).
+    pub fn new_user(layout: UserLayout) -> VmMap {
+        VmMap::new(MapKind::User, layout.min, layout.max, true, Some(layout))
+    }
+
+    pub fn kind(&self) -> MapKind {
+        self.kind
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut MapInner) -> R) -> R {
+        x86_64::instructions::interrupts::without_interrupts(|| f(&mut self.inner.lock()))
+    }
+
+    /// Establish a mapping (uvm_map). Returns its address.
+    pub fn map(&self, req: MapRequest) -> KResult<Vaddr> {
+        self.with(|m| {
+            let hint = match (req.hint, m.layout) {
+                (Some(h), _) => Some(h),
+                (None, Some(layout)) => Some(layout.default_addr(req.len, m.map.topdown())),
+                (None, None) => None,
+            };
+            let vreq = vm::MapRequest {
+                hint,
+                fixed: req.fixed,
+                len: req.len,
+                align: req.align,
+                prot: from_prot(req.prot),
+                max_prot: from_prot(req.max_prot),
+                inherit: req.inherit,
+                advice: req.advice,
+                flags: req.flags,
+                backing: req.backing,
+                merge: req.merge,
+            };
+            let (map, mut store) = m.store(flags_for(req.nowait));
+            map.map(&mut store, vreq).map_err(map_err)
+        })
+    }
+
+    /// Remove the mappings in `[start, end)` (clipping entries at both
+    /// ends) and return the removed entries.
+    pub fn unmap(&self, start: Vaddr, end: Vaddr) -> KResult<DeadEntries> {
+        let mut dead = DeadEntries::default();
+        self.with(|m| {
+            let (map, mut store) = m.store(PoolFlags::WAITOK);
+            let mut removed = map.unmap(&mut store, start, end).map_err(map_err)?;
+            dead.entries
+                .try_reserve_exact(removed.len())
+                .map_err(|_| KernError::NoMem)?;
+            while let Some(e) = removed.pop(&mut store) {
+                dead.entries.push(EntryInfo::of(&e));
+            }
+            Ok(())
+        })?;
+        Ok(dead)
+    }
+
+    /// Change the protection of `[start, end)` (uvm_map_protect); with
+    /// `set_max`, the maximum protection too.
+    pub fn protect(&self, start: Vaddr, end: Vaddr, prot: VmProt, set_max: bool) -> KResult<()> {
+        self.with(|m| {
+            let (map, mut store) = m.store(PoolFlags::WAITOK);
+            map.protect(&mut store, start, end, from_prot(prot), set_max)
+                .map_err(map_err)
+        })
+    }
+
+    /// Set the inheritance of `[start, end)` (uvm_map_inherit).
+    pub fn inherit(&self, start: Vaddr, end: Vaddr, inherit: Inherit) -> KResult<()> {
+        self.with(|m| {
+            let (map, mut store) = m.store(PoolFlags::WAITOK);
+            map.inherit(&mut store, start, end, inherit)
+                .map_err(map_err)
+        })
+    }
+
+    /// Set the paging advice of `[start, end)` (uvm_map_advice).
+    pub fn advise(&self, start: Vaddr, end: Vaddr, advice: Advice) -> KResult<()> {
+        self.with(|m| {
+            let (map, mut store) = m.store(PoolFlags::WAITOK);
+            map.advise(&mut store, start, end, advice).map_err(map_err)
+        })
+    }
+
+    /// The entry containing `addr` (uvm_map_lookup_entry).
+    pub fn lookup(&self, addr: Vaddr) -> Option<EntryInfo> {
+        self.with(|m| {
+            let (map, mut store) = m.store(PoolFlags::WAITOK);
+            let h = map.lookup(&mut store, addr)?;
+            Some(EntryInfo::of(vm::EntryStore::get(&store, h)))
+        })
+    }
+
+    /// Where a mapping of `len` bytes would go (without making it).
+    pub fn findspace(
+        &self,
+        len: u64,
+        align: u64,
+        hint: Option<Vaddr>,
+        topdown: bool,
+    ) -> Option<Vaddr> {
+        self.with(|m| {
+            let (map, mut store) = m.store(PoolFlags::WAITOK);
+            map.findspace(&mut store, len, align, hint, topdown)
+        })
+    }
+
+    /// Visit every entry in address order, read-only (inspection, the pmap
+    /// viewer). The map is locked meanwhile: `f` must not use the map.
+    pub fn walk(&self, mut f: impl FnMut(&EntryInfo)) {
+        self.with(|m| {
+            let (map, mut store) = m.store(PoolFlags::WAITOK);
+            let mut cur = map.first_entry(&mut store);
+            while let Some(h) = cur {
+                f(&EntryInfo::of(vm::EntryStore::get(&store, h)));
+                cur = map.successor(&mut store, h);
+            }
+        })
+    }
+
+    /// Change attributes of the entries in `[start, end)` after clipping
+    /// them to the range: `f` sees each entry (never its bounds).
+    pub fn modify(
+        &self,
+        start: Vaddr,
+        end: Vaddr,
+        mut f: impl FnMut(&mut MapEntry),
+    ) -> KResult<()> {
+        self.with(|m| {
+            let (map, mut store) = m.store(PoolFlags::WAITOK);
+            map.clip(&mut store, start, end).map_err(map_err)?;
+            let mut cur = map.lookup(&mut store, start);
+            if cur.is_none() {
+                cur = map.first_entry(&mut store);
+                while let Some(h) = cur {
+                    if vm::EntryStore::get(&store, h).start >= start {
+                        break;
+                    }
+                    cur = map.successor(&mut store, h);
+                }
+            }
+            while let Some(h) = cur {
+                let e = vm::EntryStore::get_mut(&mut store, h);
+                if e.start >= end {
+                    break;
+                }
+                let (s, en) = (e.start, e.end);
+                f(e);
+                debug_assert!(
+                    e.start == s && e.end == en,
+                    "modify changed an entry's bounds"
+                );
+                cur = map.successor(&mut store, h);
+            }
+            Ok(())
+        })
+    }
+
+    /// Check the map's invariants (ordering, bounds, gaps, augmentation, counts).
+    pub fn check_invariants(&self) -> Result<(), &'static str> {
+        self.with(|m| {
+            let (map, mut store) = m.store(PoolFlags::WAITOK);
+            map.check(&mut store)?;
+            if store.arena.len() != map.nentries() {
+                return Err("map entry count disagrees with the entries allocated");
+            }
+            Ok(())
+        })
+    }
+
+    pub fn nentries(&self) -> usize {
+        self.with(|m| m.map.nentries())
+    }
+
+    /// Bytes mapped.
+    pub fn size(&self) -> u64 {
+        self.with(|m| m.map.size())
+    }
+
+    /// The map's version: changes with every modification (faults use it to
+    /// notice that the map changed while they waited).
+    pub fn timestamp(&self) -> u64 {
+        self.with(|m| m.map.timestamp())
+    }
+
+    pub fn bounds(&self) -> (Vaddr, Vaddr) {
+        self.with(|m| (m.map.min(), m.map.max()))
+    }
+
+    pub fn layout(&self) -> Option<UserLayout> {
+        self.with(|m| m.layout)
+    }
+}
+
+impl Drop for VmMap {
+    fn drop(&mut self) {
+        let (min, max) = self.bounds();
+        let dead = self
+            .unmap(min, max)
+            .expect("unmapping a whole map cannot fail");
+        debug_assert!(
+            dead.entries.iter().all(|e| e.backing == Backing::default()),
+            "map destroyed with backed entries: the vmspace must release them first"
+        );
+    }
+}
+
+/// The kernel's address map over the kernel-virtual arena.
+static KERNEL_MAP: Once<VmMap> = Once::new();
+
+/// Start of the kernel-virtual arena the kernel map manages.
+pub const KERNEL_MAP_BASE: Vaddr = 0xffff_c000_0000_0000;
+/// Its size: 512 GiB (one PML4 slot).
+pub const KERNEL_MAP_SIZE: u64 = 1 << 39;
+
+/// The kernel map (created on first use, with its entry reserve primed).
+pub fn kernel_map() -> &'static VmMap {
+    KERNEL_MAP.call_once(|| {
+        KERNEL_MAP_ENTRY_POOL.set_water_marks(KERNEL_ENTRY_RESERVE_PAGES, u64::MAX);
+        assert!(
+            KERNEL_MAP_ENTRY_POOL.prime(KERNEL_ENTRY_RESERVE_PAGES, PoolFlags::WAITOK),
+            "kernel map entry reserve"
+        );
+        VmMap::new(
+            MapKind::Kernel,
+            KERNEL_MAP_BASE,
+            KERNEL_MAP_BASE + KERNEL_MAP_SIZE,
+            false,
+            None,
+        )
+    })
+}
