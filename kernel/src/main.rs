@@ -63,6 +63,7 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     arch::x86_64::init_cpu(boot_info.kernel_stack_bottom, boot_info.kernel_stack_len);
     uvm::physmem::init(boot_info);
     let pmap_report = pmap::kernel::bootstrap(boot_info);
+    uvm::init();
 
     let raw_cmdline = arch::x86_64::fw_cfg::read_cmdline();
     let opts = match ferrite_cmdline::parse(&raw_cmdline) {

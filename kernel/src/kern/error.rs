@@ -13,6 +13,10 @@ pub enum KernError {
     NoSpace,
     /// Permission denied: beyond a mapping's maximum protection (EACCES).
     Access,
+    /// Bad address: nothing mapped there (EFAULT).
+    Fault,
+    /// I/O error from a pager (EIO).
+    Io,
 }
 
 pub type KResult<T> = Result<T, KernError>;
@@ -26,6 +30,8 @@ impl KernError {
             KernError::Inval => 22,
             KernError::NoSpace => 12,
             KernError::Access => 13,
+            KernError::Fault => 14,
+            KernError::Io => 5,
         }
     }
 }
@@ -37,6 +43,8 @@ impl fmt::Display for KernError {
             KernError::Inval => "invalid argument",
             KernError::NoSpace => "no space in the address map",
             KernError::Access => "permission denied",
+            KernError::Fault => "bad address",
+            KernError::Io => "I/O error",
         })
     }
 }

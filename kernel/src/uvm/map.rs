@@ -50,7 +50,15 @@ pub struct Backing {
 }
 
 impl vm::Backing for Backing {
+    /// Clipping: the new right part takes its own references (the amap
+    /// reference is split, the object gains one).
     fn split_at(&self, offset: u64) -> Self {
+        if let Some(a) = self.amap {
+            crate::uvm::amap::split_ref(a.amap, a.slot as usize, (offset / vm::PAGE_SIZE) as usize);
+        }
+        if let Some(o) = self.object {
+            crate::uvm::object::add_ref(o.object);
+        }
         Backing {
             amap: self.amap.map(|a| AmapRef {
                 amap: a.amap,
@@ -63,19 +71,12 @@ impl vm::Backing for Backing {
         }
     }
 
-    fn can_merge(&self, len: u64, next: &Self) -> bool {
-        let amaps = match (self.amap, next.amap) {
-            (None, None) => true,
-            // Contiguous slots of the same amap.
-            (Some(a), Some(b)) => a.amap == b.amap && a.slot + len / vm::PAGE_SIZE == b.slot,
-            _ => false,
-        };
-        let objects = match (self.object, next.object) {
-            (None, None) => true,
-            (Some(a), Some(b)) => a.object == b.object && a.offset + len == b.offset,
-            _ => false,
-        };
-        amaps && objects
+    /// Only entries without amap and object merge: anonymous memory not
+    /// yet touched. (Merging entries that hold references would have to
+    /// join them; extending an entry's amap over a new neighbour is done
+    /// by the vmspace before mapping.)
+    fn can_merge(&self, _len: u64, next: &Self) -> bool {
+        self.amap.is_none() && self.object.is_none() && next.amap.is_none() && next.object.is_none()
     }
 }
 

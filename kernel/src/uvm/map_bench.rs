@@ -52,7 +52,7 @@ pub fn run() {
             "cycles",
         );
 
-        let mut map_unmap = || {
+        let map_unmap = || {
             cycles(|| {
                 for _ in 0..OPS {
                     let a = m.map(MapRequest::anon(P, VmProt::READ)).expect("bench map");

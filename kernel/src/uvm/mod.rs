@@ -1,8 +1,13 @@
-//! The machine-independent virtual-memory system, after NetBSD's UVM. So far:
-//! the physical page layer (`vm_page` array, free lists, counters). Maps,
-//! amaps, anons, objects, the fault routine and the page daemon come later.
+//! The machine-independent virtual-memory system, after NetBSD's UVM:
+//! physical pages (`page`, `physmem`), address maps (`map`), anonymous
+//! memory (`amap`, `anon`), memory objects and pagers (`object`), the fault
+//! routine (`fault`) and address spaces (`vmspace`). The page daemon and the
+//! vnode pager come later.
 
+pub mod amap;
 pub mod anon;
+pub mod fault;
+mod fault_tests;
 pub mod map;
 pub mod map_bench;
 mod map_tests;
@@ -10,6 +15,7 @@ pub mod object;
 pub mod page;
 pub mod physmem;
 mod physmem_tests;
+pub mod vmspace;
 
 bitflags::bitflags! {
     /// Protection of a mapping (vm_prot_t).
@@ -20,6 +26,12 @@ bitflags::bitflags! {
         const EXECUTE = 4;
         const ALL = 7;
     }
+}
+
+/// Start the machine-independent VM: page faults on user addresses go to
+/// the fault routine from now on.
+pub fn init() {
+    crate::arch::x86_64::trap::set_fault_hook(fault::fault_hook);
 }
 
 /// A physical address (paddr_t).

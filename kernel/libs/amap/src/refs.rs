@@ -34,6 +34,17 @@ impl<A: Copy + Eq + fmt::Debug> Amap<A> {
         Ok(())
     }
 
+    /// Establish per-page reference counts now (if not there yet), so that
+    /// later `split_ref` calls cannot fail: the kernel does this when an
+    /// amap is created, because clipping a map entry must not fail halfway.
+    /// NoMem leaves the amap unchanged.
+    pub fn ensure_ppref(&mut self) -> Result<(), AmapError> {
+        if self.ppref.is_some() {
+            return Ok(());
+        }
+        self.establish_ppref()
+    }
+
     /// A new aref to `[slot, slot + len)`: `refs += 1`, and if the range is
     /// partial, per-page counts `+= 1` over it.
     ///

@@ -493,3 +493,19 @@ fn repeated_backward_growth_is_mostly_offset_adjustment() {
     assert_eq!(a.lookup(off), Some(1999));
     assert!(moved < 40, "{moved} slides/reallocations");
 }
+
+#[test]
+fn ensure_ppref_makes_split_ref_infallible() {
+    let mut a: Amap<u32> = Amap::with_alloc_limit(8, 0, 64).unwrap();
+    assert!(!a.has_ppref());
+    a.ensure_ppref().unwrap();
+    assert!(a.has_ppref());
+    assert_eq!(a.page_refs(3), 1);
+    // No room for any further allocation: split_ref must still work.
+    let held = a.held_elements();
+    a.set_alloc_limit(Some(held));
+    a.split_ref(0, 8, 3).unwrap();
+    assert_eq!(a.refs(), 2);
+    a.ensure_ppref().unwrap();
+    a.check().unwrap();
+}

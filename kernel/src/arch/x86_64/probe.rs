@@ -131,3 +131,31 @@ pub fn recover(frame: &mut TrapFrame, cr2: u64, code: PageFaultCode) -> bool {
     frame.rax = FAULTED;
     true
 }
+
+/// First address past the user half.
+const USER_END: u64 = 0x0000_8000_0000_0000;
+
+/// Read one byte of user memory (copyin): SMAP is opened for the access and
+/// a fault (after the VM fault routine had its chance) comes back as an error.
+pub fn copyin_u8(va: u64) -> Result<u8, Fault> {
+    if va >= USER_END {
+        return Err(Fault {
+            addr: va,
+            code: PageFaultCode(PageFaultCode::USER),
+        });
+    }
+    super::cpu::with_user_access(|| read_u8(va))
+}
+
+/// Write one byte of user memory (copyout); kernel addresses are refused.
+pub fn copyout_u8(va: u64, value: u8) -> Result<(), Fault> {
+    if va >= USER_END {
+        return Err(Fault {
+            addr: va,
+            code: PageFaultCode(PageFaultCode::USER | PageFaultCode::WRITE),
+        });
+    }
+    // SAFETY: the target is a user address; user memory never holds kernel
+    // objects, so a write there cannot break kernel memory safety.
+    super::cpu::with_user_access(|| unsafe { write_u8(va, value) })
+}

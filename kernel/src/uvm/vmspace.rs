@@ -1,0 +1,328 @@
+//! vmspace: an address space, a vm_map plus its pmap (and the layout the
+//! map places mappings by). It owns what its entries reference: unmapping
+//! removes the pages from the pmap, then drops the entries' amap and
+//! object references after the map lock is released.
+//!
+//! `fork` copies a vmspace honouring each entry's inheritance (UVM's
+//! uvmspace_fork):
+//! - share: both vmspaces refer to the same amap (created now if the entry
+//!   had none) and object: writes are seen by both;
+//! - copy: both refer to the amap and are marked copy-on-write and
+//!   needs-copy; the parent's writable mappings are write-protected, so the
+//!   first write on either side faults and copies (lazily). A wired entry
+//!   is copied at once instead (its pages stay writable in the parent);
+//! - none: the range is absent in the child;
+//! - zero: the child gets fresh zero-fill memory.
+//!
+//! Teardown tells the pmap a whole address space is going
+//! (`pmap_remove_all`) so removal skips per-page TLB invalidation.
+
+use super::amap;
+use super::map::{
+    Backing, DeadEntries, EntryFlags, EntryInfo, Inherit, MapRequest, UserLayout, VmMap,
+};
+use super::object;
+use super::{Vaddr, VmProt};
+use crate::kern::error::{KResult, KernError};
+use crate::kern::pool::PoolFlags;
+use crate::pmap::{self, Pmap};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use spin::Mutex;
+
+pub const PAGE: u64 = 4096;
+
+/// The standard user layout: user space from 64 KiB to the top of the
+/// lower half, an 8 MiB stack reservation, program at 4 MiB, 1 GiB heap.
+pub fn default_layout() -> UserLayout {
+    UserLayout {
+        min: 0x1_0000,
+        max: pmap::USER_END - PAGE,
+        stack_top: pmap::USER_END - PAGE,
+        stack_max: 8 << 20,
+        text_start: 0x40_0000,
+        data_end: 0x80_0000,
+        heap_max: 1 << 30,
+    }
+}
+
+/// An address space.
+pub struct Vmspace {
+    pub map: VmMap,
+    pub pmap: Pmap,
+}
+
+/// The vmspace the CPU runs in (None: the kernel only). Page faults on
+/// user addresses are resolved against it.
+static CURRENT: Mutex<Option<Arc<Vmspace>>> = Mutex::new(None);
+
+impl Vmspace {
+    /// A new, empty address space.
+    pub fn new(layout: UserLayout) -> KResult<Arc<Vmspace>> {
+        let pmap = Pmap::create()?;
+        let vs = Vmspace {
+            map: VmMap::new_user(layout),
+            pmap,
+        };
+        Arc::try_new_or_nomem(vs)
+    }
+
+    /// Switch the CPU to this address space.
+    pub fn activate(self: &Arc<Self>) {
+        self.pmap.activate();
+        x86_64::instructions::interrupts::without_interrupts(|| {
+            *CURRENT.lock() = Some(self.clone())
+        });
+    }
+
+    /// Back to the kernel's address space only.
+    pub fn deactivate() {
+        Pmap::kernel().activate();
+        let old = x86_64::instructions::interrupts::without_interrupts(|| CURRENT.lock().take());
+        drop(old);
+    }
+
+    /// The active vmspace, if any.
+    pub fn current() -> Option<Arc<Vmspace>> {
+        x86_64::instructions::interrupts::without_interrupts(|| CURRENT.lock().clone())
+    }
+
+    /// Map anonymous memory (or what `req` says); returns the address.
+    pub fn map(&self, req: MapRequest) -> KResult<Vaddr> {
+        self.map.map(req)
+    }
+
+    /// Map `len` bytes of `obj` from `offset`: shared (writes reach the
+    /// object) or private (copy-on-write).
+    pub fn map_object(
+        &self,
+        obj: object::ObjRef,
+        offset: u64,
+        len: u64,
+        prot: VmProt,
+        shared: bool,
+    ) -> KResult<Vaddr> {
+        object::add_ref(obj);
+        let mut req = MapRequest::anon(len, prot);
+        req.backing = Backing {
+            amap: None,
+            object: Some(super::map::ObjectRef {
+                object: obj,
+                offset,
+            }),
+        };
+        req.merge = false;
+        if !shared {
+            req.flags = EntryFlags::COPY_ON_WRITE;
+        } else {
+            req.inherit = Inherit::Share;
+        }
+        self.map.map(req).inspect_err(|_| object::drop_ref(obj))
+    }
+
+    /// Unmap `[start, end)`: pages out of the pmap, then references dropped.
+    pub fn unmap(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
+        let dead = self.map.unmap(start, end)?;
+        self.pmap.remove(start, end);
+        pmap::update();
+        release(dead);
+        Ok(())
+    }
+
+    /// Change the protection of `[start, end)`; mappings are lowered at once.
+    pub fn protect(&self, start: Vaddr, end: Vaddr, prot: VmProt) -> KResult<()> {
+        self.map.protect(start, end, prot, false)?;
+        self.pmap.protect(start, end, prot);
+        pmap::update();
+        Ok(())
+    }
+
+    /// A copy of this address space, by each entry's inheritance.
+    pub fn fork(&self) -> KResult<Arc<Vmspace>> {
+        let layout = self.map.layout().expect("user vmspace without layout");
+        let child = Vmspace::new(layout)?;
+        let mut entries: Vec<EntryInfo> = Vec::new();
+        self.map.walk(|e| entries.push(*e));
+        for e in entries {
+            fork_entry(self, &child, &e)?;
+        }
+        pmap::update();
+        Ok(child)
+    }
+
+    /// Wire `[start, end)` (mlock): every page is faulted in now at the
+    /// entries' maximum protection (private pages become the entry's own
+    /// anons) and its mapping wired.
+    pub fn wire(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
+        self.map.modify(start, end, |e| e.wired_count += 1)?;
+        let mut va = start;
+        while va < end {
+            let e = self.map.lookup(va).ok_or(KernError::Fault)?;
+            let access = if e.max_prot.contains(VmProt::WRITE)
+                && e.flags.contains(EntryFlags::COPY_ON_WRITE)
+                || e.max_prot.contains(VmProt::WRITE) && e.backing.object.is_none()
+            {
+                VmProt::WRITE
+            } else {
+                VmProt::READ
+            };
+            if let Err(err) = super::fault::fault(self, va, access, true) {
+                // Undo the wiring counts of the whole range.
+                let _ = self.unwire(start, end);
+                return Err(err);
+            }
+            va += PAGE;
+        }
+        Ok(())
+    }
+
+    /// Unwire `[start, end)` (munlock): pages stay mapped; a mapping stops
+    /// being wired only when no wiring of its entry remains.
+    pub fn unwire(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
+        let mut unwired: Vec<(Vaddr, Vaddr)> = Vec::new();
+        let mut bad = false;
+        self.map.modify(start, end, |e| {
+            if e.wired_count == 0 {
+                bad = true;
+                return;
+            }
+            e.wired_count -= 1;
+            if e.wired_count == 0 {
+                unwired.push((e.start, e.end));
+            }
+        })?;
+        for (s, en) in unwired {
+            let mut va = s;
+            while va < en {
+                self.pmap.unwire(va);
+                va += PAGE;
+            }
+        }
+        if bad { Err(KernError::Inval) } else { Ok(()) }
+    }
+}
+
+/// Arc::new that reports allocation failure as NoMem.
+trait TryNewOrNoMem<T> {
+    fn try_new_or_nomem(v: T) -> KResult<Arc<T>>;
+}
+
+impl<T> TryNewOrNoMem<T> for Arc<T> {
+    fn try_new_or_nomem(v: T) -> KResult<Arc<T>> {
+        // Arc::try_new is not stable; a Vec reservation probes kmem first so
+        // the infallible Arc::new below does not hit an exhausted allocator.
+        let mut probe: Vec<T> = Vec::new();
+        probe.try_reserve_exact(2).map_err(|_| KernError::NoMem)?;
+        drop(probe);
+        Ok(Arc::new(v))
+    }
+}
+
+/// Drop the references held by removed entries.
+fn release(dead: DeadEntries) {
+    for e in dead.entries {
+        if let Some(a) = e.backing.amap {
+            amap::remove_ref(a.amap, a.slot as usize, (e.len() / PAGE) as usize);
+        }
+        if let Some(o) = e.backing.object {
+            object::drop_ref(o.object);
+        }
+    }
+}
+
+/// Give `e` (an entry of `vs`) an amap of its own if it has none: used
+/// before sharing it. Returns the entry as it is now.
+fn ensure_amap(vs: &Vmspace, e: &EntryInfo) -> KResult<EntryInfo> {
+    if e.flags.contains(EntryFlags::NEEDS_COPY) {
+        super::fault::resolve_needs_copy(vs, e)?;
+    } else if e.backing.amap.is_none() {
+        super::fault::give_amap(vs, e)?;
+    }
+    vs.map.lookup(e.start).ok_or(KernError::Fault)
+}
+
+fn fork_entry(parent: &Vmspace, child: &Vmspace, e: &EntryInfo) -> KResult<()> {
+    let npages = (e.len() / PAGE) as usize;
+    let mut req = MapRequest::anon(e.len(), e.prot).at(e.start);
+    req.max_prot = e.max_prot;
+    req.inherit = e.inherit;
+    req.advice = e.advice;
+    req.merge = false;
+    match e.inherit {
+        Inherit::None => return Ok(()),
+        Inherit::Zero => {
+            req.flags = EntryFlags::empty();
+        }
+        Inherit::Share => {
+            let e = ensure_amap(parent, e)?;
+            let a = e.backing.amap.expect("shared entry has an amap");
+            amap::add_ref(a.amap, a.slot as usize, npages)?;
+            amap::set_shared(a.amap, true);
+            if let Some(o) = e.backing.object {
+                object::add_ref(o.object);
+            }
+            req.backing = e.backing;
+            req.flags = e.flags - EntryFlags::NEEDS_COPY;
+        }
+        Inherit::Copy => {
+            let shared_amap = e.backing.amap.is_some_and(|a| amap::is_shared(a.amap));
+            if e.wired_count > 0 || shared_amap {
+                // Copy now: the child gets its own anons; the parent's
+                // (wired, or shared with others) pages are left alone.
+                let e = ensure_amap(parent, e)?;
+                let a = e.backing.amap.expect("entry has an amap");
+                let copy = amap::copy(a.amap, a.slot as usize, npages, PoolFlags::WAITOK)?;
+                super::fault::cow_now(copy, npages)?;
+                req.backing = Backing {
+                    amap: Some(super::map::AmapRef {
+                        amap: copy,
+                        slot: 0,
+                    }),
+                    object: e.backing.object,
+                };
+                if let Some(o) = e.backing.object {
+                    object::add_ref(o.object);
+                }
+                req.flags = (e.flags | EntryFlags::COPY_ON_WRITE) - EntryFlags::NEEDS_COPY;
+            } else {
+                if let Some(a) = e.backing.amap {
+                    amap::add_ref(a.amap, a.slot as usize, npages)?;
+                }
+                if let Some(o) = e.backing.object {
+                    object::add_ref(o.object);
+                }
+                req.backing = e.backing;
+                let cow = EntryFlags::COPY_ON_WRITE | EntryFlags::NEEDS_COPY;
+                req.flags = e.flags | cow;
+                if e.backing.amap.is_some() {
+                    // Both sides copy on their next write: mark the parent
+                    // and write-protect its pages.
+                    parent.map.modify(e.start, e.end, |pe| pe.flags |= cow)?;
+                    parent.pmap.protect(e.start, e.end, e.prot - VmProt::WRITE);
+                }
+            }
+        }
+    }
+    child.map.map(req).map(|_| ()).inspect_err(|_| {
+        release(DeadEntries {
+            entries: alloc::vec![EntryInfo {
+                backing: req.backing,
+                ..*e
+            }],
+        });
+    })
+}
+
+impl Drop for Vmspace {
+    fn drop(&mut self) {
+        self.pmap.remove_all();
+        let (min, max) = self.map.bounds();
+        let dead = self
+            .map
+            .unmap(min, max)
+            .expect("unmapping a whole map cannot fail");
+        self.pmap.remove(min, max);
+        pmap::update();
+        release(dead);
+    }
+}
