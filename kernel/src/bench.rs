@@ -27,6 +27,7 @@ pub fn run() -> ! {
     crate::pmap::bench::run();
     crate::kern::pool_bench::run();
     crate::uvm::map_bench::run();
+    crate::uvm::fault_bench::run();
     kprintln!("bench: done");
     qemu::exit(qemu::ExitCode::Success)
 }

@@ -258,12 +258,23 @@ fn flags_for(nowait: bool) -> PoolFlags {
     }
 }
 
-/// Entries taken out of a map by `unmap`: drop this after releasing the map
-/// lock (it already is released when `unmap` returns); dropping releases
-/// what the entries referenced.
-#[derive(Debug, Default)]
+/// Entries taken out of a map by `unmap`, still allocated: hand them to
+/// `VmMap::reap`, which frees them one by one and lets the caller drop what
+/// each referenced without holding the map lock (UVM's two-step unmap).
+#[must_use = "dead entries must be reaped (VmMap::reap)"]
+#[derive(Debug)]
 pub struct DeadEntries {
-    pub entries: Vec<EntryInfo>,
+    removed: vm::Removed<Handle>,
+}
+
+impl DeadEntries {
+    pub fn len(&self) -> usize {
+        self.removed.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.removed.is_empty()
+    }
 }
 
 impl VmMap {
@@ -329,21 +340,38 @@ impl VmMap {
     }
 
     /// Remove the mappings in `[start, end)` (clipping entries at both
-    /// ends) and return the removed entries.
+    /// ends) and return the removed entries, to be reaped.
     pub fn unmap(&self, start: Vaddr, end: Vaddr) -> KResult<DeadEntries> {
-        let mut dead = DeadEntries::default();
         self.with(|m| {
             let (map, mut store) = m.store(PoolFlags::WAITOK);
-            let mut removed = map.unmap(&mut store, start, end).map_err(map_err)?;
-            dead.entries
-                .try_reserve_exact(removed.len())
-                .map_err(|_| KernError::NoMem)?;
-            while let Some(e) = removed.pop(&mut store) {
-                dead.entries.push(EntryInfo::of(&e));
+            let removed = map.unmap(&mut store, start, end).map_err(map_err)?;
+            Ok(DeadEntries { removed })
+        })
+    }
+
+    /// Free the dead entries of an `unmap`, in address order, calling `f`
+    /// with each one's attributes outside the map lock (to drop the
+    /// references it held).
+    pub fn reap(&self, mut dead: DeadEntries, mut f: impl FnMut(EntryInfo)) {
+        loop {
+            let next = self.with(|m| {
+                let (_, mut store) = m.store(PoolFlags::WAITOK);
+                dead.removed.pop(&mut store).map(|e| EntryInfo::of(&e))
+            });
+            match next {
+                Some(info) => f(info),
+                None => break,
             }
-            Ok(())
-        })?;
-        Ok(dead)
+        }
+    }
+
+    /// Unmap and reap at once, returning the removed entries (for small
+    /// ranges and tests).
+    pub fn unmap_collect(&self, start: Vaddr, end: Vaddr) -> KResult<Vec<EntryInfo>> {
+        let dead = self.unmap(start, end)?;
+        let mut out = Vec::with_capacity(dead.len());
+        self.reap(dead, |e| out.push(e));
+        Ok(out)
     }
 
     /// Change the protection of `[start, end)` (uvm_map_protect); with
@@ -488,11 +516,13 @@ impl Drop for VmMap {
         let (min, max) = self.bounds();
         let dead = self
             .unmap(min, max)
-            .expect("unmapping a whole map cannot fail");
-        debug_assert!(
-            dead.entries.iter().all(|e| e.backing == Backing::default()),
-            "map destroyed with backed entries: the vmspace must release them first"
-        );
+            .expect("unmapping a whole map needs no new entry");
+        self.reap(dead, |e| {
+            debug_assert!(
+                e.backing == Backing::default(),
+                "map destroyed with backed entries: the vmspace must release them first"
+            );
+        });
     }
 }
 

@@ -56,7 +56,7 @@ pub fn run() {
             cycles(|| {
                 for _ in 0..OPS {
                     let a = m.map(MapRequest::anon(P, VmProt::READ)).expect("bench map");
-                    m.unmap(a, a + P).expect("bench unmap");
+                    m.reap(m.unmap(a, a + P).expect("bench unmap"), |_| {});
                 }
             })
         };
@@ -74,7 +74,7 @@ pub fn run() {
                     let mut r = MapRequest::anon(P, VmProt::READ).at(hole);
                     r.merge = false;
                     m.map(r).expect("bench map");
-                    m.unmap(hole, hole + P).expect("bench unmap");
+                    m.reap(m.unmap(hole, hole + P).expect("bench unmap"), |_| {});
                 }
             })
         };

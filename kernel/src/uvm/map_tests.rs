@@ -122,12 +122,9 @@ fn bad_arguments_are_rejected() {
 fn unmap_clips_both_ends_and_returns_the_removed_part() {
     let m = user_map();
     let a = m.map(MapRequest::anon(10 * P, RW).at(0x300_0000)).unwrap();
-    let dead = m.unmap(a + 3 * P, a + 7 * P).unwrap();
-    assert_eq!(dead.entries.len(), 1);
-    assert_eq!(
-        (dead.entries[0].start, dead.entries[0].end),
-        (a + 3 * P, a + 7 * P)
-    );
+    let dead = m.unmap_collect(a + 3 * P, a + 7 * P).unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!((dead[0].start, dead[0].end), (a + 3 * P, a + 7 * P));
     assert_eq!(m.nentries(), 2);
     assert_eq!(m.lookup(a).unwrap().end, a + 3 * P);
     assert_eq!(m.lookup(a + 9 * P).unwrap().start, a + 7 * P);
@@ -145,9 +142,9 @@ fn unmap_of_a_range_with_holes_removes_every_entry_in_it() {
         r.merge = false;
         m.map(r).unwrap();
     }
-    let dead = m.unmap(0x400_0000, 0x400_0000 + 10 * P).unwrap();
-    assert_eq!(dead.entries.len(), 5);
-    assert!(dead.entries.windows(2).all(|w| w[0].start < w[1].start));
+    let dead = m.unmap_collect(0x400_0000, 0x400_0000 + 10 * P).unwrap();
+    assert_eq!(dead.len(), 5);
+    assert!(dead.windows(2).all(|w| w[0].start < w[1].start));
     assert_eq!(m.nentries(), 0);
     ok(&m);
 }
@@ -299,7 +296,7 @@ fn the_kernel_map_is_bottom_up_and_takes_entries_from_its_reserve() {
     let b = km.map(MapRequest::anon(4 * P, RO)).unwrap();
     assert_eq!(b, a + 4 * P, "bottom-up placement");
     assert!(reserve.stats().in_use >= 2);
-    km.unmap(a, b + 4 * P).unwrap();
+    km.unmap_collect(a, b + 4 * P).unwrap();
     ok(km);
 }
 
@@ -313,7 +310,7 @@ fn entries_go_back_to_their_pool() {
         m.map(r).unwrap();
     }
     assert_eq!(entry_items("vmmpepl"), before + 100);
-    m.unmap(0x900_0000, 0x900_0000 + 100 * P).unwrap();
+    m.unmap_collect(0x900_0000, 0x900_0000 + 100 * P).unwrap();
     assert_eq!(entry_items("vmmpepl"), before + 50);
     drop(m);
     assert_eq!(
@@ -397,7 +394,7 @@ fn random_operations_keep_every_invariant() {
                 let _ = m.map(MapRequest::anon(len, prot).at(addr));
             }
             3 => {
-                m.unmap(addr, addr + len).unwrap();
+                m.unmap_collect(addr, addr + len).unwrap();
             }
             _ => {
                 let _ = m.protect(addr, addr + len, RO, false);
@@ -473,7 +470,7 @@ fn bottom_up_maps_fill_the_lowest_hole_first() {
     let a = m.map(MapRequest::anon(4 * P, RW)).unwrap();
     assert_eq!(a, 0x1000_0000);
     let b = m.map(MapRequest::anon(4 * P, RO)).unwrap();
-    m.unmap(a, a + 4 * P).unwrap();
+    m.unmap_collect(a, a + 4 * P).unwrap();
     let c = m
         .map(MapRequest::anon(2 * P, VmProt::EXECUTE | VmProt::READ))
         .unwrap();
@@ -490,7 +487,7 @@ fn a_whole_map_can_be_emptied_and_reused() {
         m.map(MapRequest::anon(P, RO)).unwrap();
     }
     let (min, max) = m.bounds();
-    m.unmap(min, max).unwrap();
+    m.unmap_collect(min, max).unwrap();
     assert_eq!((m.nentries(), m.size()), (0, 0));
     let a = m.map(MapRequest::anon(P, RW)).unwrap();
     assert_eq!(
@@ -514,5 +511,5 @@ fn kernel_map_entries_come_from_the_reserve_when_memory_is_exhausted() {
     let a = km.map(r);
     held.into_iter().for_each(crate::uvm::physmem::free_page);
     let a = a.expect("a kernel map entry must come from the reserve");
-    km.unmap(a, a + P).unwrap();
+    km.unmap_collect(a, a + P).unwrap();
 }

@@ -7,6 +7,7 @@
 pub mod amap;
 pub mod anon;
 pub mod fault;
+pub mod fault_bench;
 mod fault_tests;
 pub mod map;
 pub mod map_bench;

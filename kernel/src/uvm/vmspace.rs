@@ -125,7 +125,7 @@ impl Vmspace {
         let dead = self.map.unmap(start, end)?;
         self.pmap.remove(start, end);
         pmap::update();
-        release(dead);
+        release(&self.map, dead);
         Ok(())
     }
 
@@ -219,14 +219,17 @@ impl<T> TryNewOrNoMem<T> for Arc<T> {
 }
 
 /// Drop the references held by removed entries.
-fn release(dead: DeadEntries) {
-    for e in dead.entries {
-        if let Some(a) = e.backing.amap {
-            amap::remove_ref(a.amap, a.slot as usize, (e.len() / PAGE) as usize);
-        }
-        if let Some(o) = e.backing.object {
-            object::drop_ref(o.object);
-        }
+fn release(map: &VmMap, dead: DeadEntries) {
+    map.reap(dead, release_entry);
+}
+
+/// Drop the references one removed entry held.
+fn release_entry(e: EntryInfo) {
+    if let Some(a) = e.backing.amap {
+        amap::remove_ref(a.amap, a.slot as usize, (e.len() / PAGE) as usize);
+    }
+    if let Some(o) = e.backing.object {
+        object::drop_ref(o.object);
     }
 }
 
@@ -304,11 +307,9 @@ fn fork_entry(parent: &Vmspace, child: &Vmspace, e: &EntryInfo) -> KResult<()> {
         }
     }
     child.map.map(req).map(|_| ()).inspect_err(|_| {
-        release(DeadEntries {
-            entries: alloc::vec![EntryInfo {
-                backing: req.backing,
-                ..*e
-            }],
+        release_entry(EntryInfo {
+            backing: req.backing,
+            ..*e
         });
     })
 }
@@ -323,6 +324,6 @@ impl Drop for Vmspace {
             .expect("unmapping a whole map cannot fail");
         self.pmap.remove(min, max);
         pmap::update();
-        release(dead);
+        release(&self.map, dead);
     }
 }
