@@ -544,3 +544,68 @@ fn zero_fill_fault_cost_is_counted_per_page() {
         s1
     );
 }
+
+#[ktest]
+fn topdown_allocations_below_a_touched_region_extend_its_amap_backwards() {
+    let vs = space();
+    let first = vs.map(MapRequest::anon(PAGE, RW)).unwrap();
+    poke(&vs, first, 100).unwrap(); // the entry now has an amap
+    let mut lowest = first;
+    for i in 1..=64u64 {
+        let a = vs.map(MapRequest::anon(PAGE, RW)).unwrap();
+        assert_eq!(a, lowest - PAGE, "topdown: just below");
+        poke(&vs, a, (100 + i) as u8).unwrap();
+        lowest = a;
+    }
+    assert_eq!(
+        vs.map.nentries(),
+        1,
+        "one entry, one amap, extended 64 times"
+    );
+    let e = vs.map.lookup(first).unwrap();
+    let am = e.backing.amap.unwrap();
+    amap::check(am.amap).unwrap();
+    assert_eq!(amap::nused(am.amap), 65);
+    for i in 0..=64u64 {
+        assert_eq!(
+            peek(&vs, first - i * PAGE),
+            Ok((100 + i) as u8),
+            "page {i} kept its value"
+        );
+    }
+}
+
+#[ktest]
+fn a_fixed_mapping_right_after_a_touched_region_extends_its_amap_forwards() {
+    let vs = space();
+    let a = vs
+        .map(MapRequest::anon(2 * PAGE, RW).at(0x2000_0000))
+        .unwrap();
+    poke(&vs, a, 1).unwrap();
+    let b = vs
+        .map(MapRequest::anon(3 * PAGE, RW).at(a + 2 * PAGE))
+        .unwrap();
+    assert_eq!(vs.map.nentries(), 1);
+    poke(&vs, b + 2 * PAGE, 2).unwrap();
+    let e = vs.map.lookup(a).unwrap();
+    assert_eq!((e.start, e.end), (a, a + 5 * PAGE));
+    assert_eq!((peek(&vs, a), peek(&vs, b + 2 * PAGE)), (Ok(1), Ok(2)));
+    amap::check(e.backing.amap.unwrap().amap).unwrap();
+}
+
+#[ktest]
+fn a_shared_amap_is_never_extended() {
+    let parent = space();
+    let a = parent.map(MapRequest::anon(PAGE, RW)).unwrap();
+    poke(&parent, a, 1).unwrap();
+    let child = parent.fork().unwrap(); // the amap now has two references
+    let b = parent.map(MapRequest::anon(PAGE, RW)).unwrap();
+    assert_eq!(b, a - PAGE);
+    assert_eq!(
+        parent.map.nentries(),
+        2,
+        "no merge into an amap others reference"
+    );
+    poke(&parent, b, 2).unwrap();
+    assert_eq!(peek(&child, a), Ok(1));
+}

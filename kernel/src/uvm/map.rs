@@ -71,12 +71,21 @@ impl vm::Backing for Backing {
         }
     }
 
-    /// Only entries without amap and object merge: anonymous memory not
-    /// yet touched. (Merging entries that hold references would have to
-    /// join them; extending an entry's amap over a new neighbour is done
-    /// by the vmspace before mapping.)
-    fn can_merge(&self, _len: u64, next: &Self) -> bool {
-        self.amap.is_none() && self.object.is_none() && next.amap.is_none() && next.object.is_none()
+    /// Entries without amap and object merge (anonymous memory not yet
+    /// touched); so do two ranges of the same amap whose slots follow each
+    /// other, which happens only when the vmspace has just extended an
+    /// entry's amap (held by that entry alone) over the new range: the
+    /// new range then holds no reference of its own, so nothing needs to
+    /// be released when it is absorbed. Objects never merge.
+    fn can_merge(&self, len: u64, next: &Self) -> bool {
+        if self.object.is_some() || next.object.is_some() {
+            return false;
+        }
+        match (self.amap, next.amap) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.amap == b.amap && a.slot + len / vm::PAGE_SIZE == b.slot,
+            _ => false,
+        }
     }
 }
 

@@ -88,8 +88,99 @@ impl Vmspace {
     }
 
     /// Map anonymous memory (or what `req` says); returns the address.
+    ///
+    /// A new anonymous range next to a compatible entry that already has
+    /// an amap (of which it holds the only reference) extends that amap
+    /// over the new range, forwards or backwards, and the map merges the
+    /// two into one entry: topdown allocations below a used region keep
+    /// one entry and one amap instead of one per allocation.
     pub fn map(&self, req: MapRequest) -> KResult<Vaddr> {
-        self.map.map(req)
+        if req.backing != Backing::default() || !req.merge || req.flags != EntryFlags::empty() {
+            return self.map.map(req);
+        }
+        let topdown = true;
+        let addr = if req.fixed {
+            req.hint.ok_or(KernError::Inval)?
+        } else {
+            let layout = self.map.layout().expect("user vmspace without layout");
+            let hint = req
+                .hint
+                .unwrap_or_else(|| layout.default_addr(req.len, topdown));
+            match self.map.findspace(req.len, req.align, Some(hint), topdown) {
+                Some(a) => a,
+                None => return self.map.map(req), // let the map report why
+            }
+        };
+        let npages = (req.len / PAGE) as usize;
+        let before = self.map.nentries();
+        let compatible = |e: &EntryInfo| {
+            e.prot == req.prot
+                && e.max_prot == req.max_prot
+                && e.inherit == req.inherit
+                && e.advice == req.advice
+                && e.flags == req.flags
+                && e.wired_count == 0
+                && e.backing.object.is_none()
+                && e.backing.amap.is_some_and(|a| amap::refs(a.amap) == 1)
+        };
+        let mut extended = None;
+        if let Some(p) = addr
+            .checked_sub(PAGE)
+            .and_then(|a| self.map.lookup(a))
+            .filter(|p| p.end == addr && compatible(p))
+        {
+            let a = p.backing.amap.expect("compatible entries have an amap");
+            let p_pages = (p.len() / PAGE) as usize;
+            if amap::extend(a.amap, a.slot as usize, p_pages, npages, true).is_ok() {
+                extended = Some(super::map::AmapRef {
+                    amap: a.amap,
+                    slot: a.slot + p_pages as u64,
+                });
+            }
+        } else if let Some(n) = self
+            .map
+            .lookup(addr + req.len)
+            .filter(|n| n.start == addr + req.len && compatible(n))
+        {
+            let a = n.backing.amap.expect("compatible entries have an amap");
+            let n_pages = (n.len() / PAGE) as usize;
+            if let Ok(out) = amap::extend(a.amap, a.slot as usize, n_pages, npages, false) {
+                let new_slot = out.new_offset() as u64;
+                // Sliding or reallocating moved the entry's pages within the
+                // amap: its own slot follows them.
+                self.map.modify(n.start, n.end, |me| {
+                    if let Some(r) = me.backing.amap.as_mut() {
+                        r.slot = new_slot + npages as u64;
+                    }
+                })?;
+                extended = Some(super::map::AmapRef {
+                    amap: a.amap,
+                    slot: new_slot,
+                });
+            }
+        }
+        let Some(aref) = extended else {
+            return self.map.map(MapRequest {
+                hint: Some(addr),
+                fixed: true,
+                ..req
+            });
+        };
+        let merged = MapRequest {
+            hint: Some(addr),
+            fixed: true,
+            backing: Backing {
+                amap: Some(aref),
+                object: None,
+            },
+            ..req
+        };
+        let r = self.map.map(merged);
+        debug_assert!(
+            r.is_err() || self.map.nentries() == before,
+            "an amap extension must merge"
+        );
+        r
     }
 
     /// Map `len` bytes of `obj` from `offset`: shared (writes reach the
