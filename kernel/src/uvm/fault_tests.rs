@@ -609,3 +609,62 @@ fn a_shared_amap_is_never_extended() {
     poke(&parent, b, 2).unwrap();
     assert_eq!(peek(&child, a), Ok(1));
 }
+
+#[ktest]
+fn anonymous_object_pages_are_owned_zero_filled_and_freed_with_the_object() {
+    use super::page::PageOwner;
+    let obj = object::aobj_create(3 * PAGE).unwrap();
+    assert_eq!(object::pager_name(obj), "aobj");
+    assert_eq!(object::resident(obj), 0);
+    let pa = object::get_page(obj, PAGE).unwrap();
+    assert_eq!(
+        object::get_page(obj, PAGE),
+        Ok(pa),
+        "the same page on the next get"
+    );
+    assert_eq!(object::resident(obj), 1);
+    assert_eq!(crate::pmap::direct::read_u64(pa), 0);
+    assert_eq!(
+        physmem::owner_of(pa),
+        Some(PageOwner::Object {
+            object: obj,
+            offset: PAGE
+        })
+    );
+    assert_eq!(
+        object::get_page(obj, 3 * PAGE),
+        Err(object::PagerError::Error),
+        "past the end: EIO"
+    );
+    assert_eq!(object::put_page(obj, PAGE), Ok(()));
+    assert_eq!(
+        object::put_page(obj, 0),
+        Err(object::PagerError::Error),
+        "no such page to put"
+    );
+    let before = physmem::stats().count(PageUse::Object);
+    object::drop_ref(obj);
+    assert_eq!(physmem::stats().count(PageUse::Object), before - 1);
+}
+
+#[ktest]
+fn pager_results_map_to_linux_errno_values() {
+    use object::PagerError::*;
+    assert_eq!(
+        [Error.errno(), Again.errno(), Busy.errno(), Refault.errno()],
+        [5, 11, 16, 0]
+    );
+}
+
+#[ktest]
+fn anon_pages_record_their_anon() {
+    use super::page::PageOwner;
+    let vs = space();
+    let a = vs.map(MapRequest::anon(PAGE, RW)).unwrap();
+    poke(&vs, a, 1).unwrap();
+    let pa = vs.pmap.extract(a).unwrap();
+    let am = vs.map.lookup(a).unwrap().backing.amap.unwrap();
+    let an = amap::lookup(am.amap, am.slot as usize).unwrap();
+    assert_eq!(physmem::owner_of(pa), Some(PageOwner::Anon(an)));
+    assert_eq!(anon::page(an), Some(pa));
+}

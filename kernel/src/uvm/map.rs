@@ -189,7 +189,6 @@ pub enum MapKind {
 
 /// An address map.
 pub struct VmMap {
-    kind: MapKind,
     inner: Mutex<MapInner>,
 }
 
@@ -280,10 +279,6 @@ impl DeadEntries {
     pub fn len(&self) -> usize {
         self.removed.len()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.removed.is_empty()
-    }
 }
 
 impl VmMap {
@@ -300,7 +295,6 @@ impl VmMap {
             MapKind::User => &MAP_ENTRY_POOL,
         };
         VmMap {
-            kind,
             inner: Mutex::new(MapInner {
                 map: vm::Map::new(min, max, topdown),
                 entries: PoolArena::new(pool),
@@ -312,10 +306,6 @@ impl VmMap {
     /// A user address space's map for `layout` (topdown).
     pub fn new_user(layout: UserLayout) -> VmMap {
         VmMap::new(MapKind::User, layout.min, layout.max, true, Some(layout))
-    }
-
-    pub fn kind(&self) -> MapKind {
-        self.kind
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut MapInner) -> R) -> R {

@@ -54,10 +54,9 @@ pub trait Pager: Sync {
     fn name(&self) -> &'static str;
     /// Bring in (or create) the page at `offset` of `obj` and return it.
     fn get(&self, obj: ObjRef, data: &mut ObjectData, offset: u64) -> Result<Paddr, PagerError>;
-    /// Write a page out (clean it); the anonymous object has nowhere to write yet.
-    fn put(&self, _data: &mut ObjectData, _offset: u64) -> Result<(), PagerError> {
-        Err(PagerError::Again)
-    }
+    /// Write the page at `offset` to backing store so it is clean
+    /// (pgo_put). `Error` if the object has no such page.
+    fn put(&self, data: &mut ObjectData, offset: u64) -> Result<(), PagerError>;
 }
 
 /// The object's state.
@@ -108,9 +107,25 @@ impl Pager for AobjPager {
         data.pages.insert(offset, pa);
         Ok(pa)
     }
+
+    /// An anonymous object's only backing store is memory until swap
+    /// exists: a resident page is as clean as it can be.
+    fn put(&self, data: &mut ObjectData, offset: u64) -> Result<(), PagerError> {
+        if Self::has(data, offset) {
+            Ok(())
+        } else {
+            Err(PagerError::Error)
+        }
+    }
 }
 
 static AOBJ_PAGER: AobjPager = AobjPager;
+
+impl AobjPager {
+    fn has(data: &ObjectData, offset: u64) -> bool {
+        data.pages.contains_key(&offset)
+    }
+}
 
 /// A new anonymous object of `size` bytes (one reference).
 pub fn aobj_create(size: u64) -> KResult<ObjRef> {
@@ -131,6 +146,15 @@ pub fn get_page(obj: ObjRef, offset: u64) -> Result<Paddr, PagerError> {
         let o = arena.get_mut(obj);
         let pager = o.pager;
         pager.get(obj, &mut o.data, offset)
+    })
+}
+
+/// Write the page at `offset` out through the object's pager.
+pub fn put_page(obj: ObjRef, offset: u64) -> Result<(), PagerError> {
+    with(|arena| {
+        let o = arena.get_mut(obj);
+        let pager = o.pager;
+        pager.put(&mut o.data, offset)
     })
 }
 
