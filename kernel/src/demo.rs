@@ -21,6 +21,48 @@ struct DemoObject {
 static DEMO_POOL: TypedPool<DemoObject> = TypedPool::new("demo-object");
 crate::malloc_type!(M_DEMO, "demo", 64 * 1024);
 
+/// An address space: mmap, page faults, fork with copy-on-write, mlock.
+fn address_spaces() {
+    use crate::arch::x86_64::probe;
+    use crate::uvm::map::MapRequest;
+    use crate::uvm::vmspace::{PAGE, Vmspace, default_layout};
+    use crate::uvm::{VmProt, amap, anon, fault};
+    use core::sync::atomic::Ordering::Relaxed;
+    let rw = VmProt::READ | VmProt::WRITE;
+    let parent = Vmspace::new(default_layout()).expect("vmspace");
+    let a = parent.map(MapRequest::anon(16 * PAGE, rw)).expect("mmap");
+    log::info!("vmspace: mmap of 16 pages at {a:#x} (topdown, below the stack); nothing resident yet");
+    parent.activate();
+    for i in 0..16 {
+        probe::copyout_u8(a + i * PAGE, i as u8).expect("write");
+    }
+    Vmspace::deactivate();
+    log::info!(
+        "vmspace: touched 16 pages: {} zero-fill faults so far, {} resident",
+        fault::STATS.zero_fills.load(Relaxed),
+        parent.pmap.resident_count()
+    );
+    let child = parent.fork().expect("fork");
+    let am = parent.map.lookup(a).and_then(|e| e.backing.amap).expect("amap");
+    log::info!("vmspace: fork: child shares the amap (references: {}) copy-on-write", amap::refs(am.amap));
+    child.activate();
+    probe::copyout_u8(a, 0xaa).expect("child write");
+    Vmspace::deactivate();
+    parent.activate();
+    let seen = probe::copyin_u8(a).expect("parent read");
+    Vmspace::deactivate();
+    log::info!(
+        "vmspace: the child wrote 0xaa to page 0, the parent still reads {seen:#x}; {} copy-on-write faults so far",
+        fault::STATS.cow_copies.load(Relaxed)
+    );
+    child.wire(a, a + 4 * PAGE).expect("mlock");
+    log::info!("vmspace: mlock of 4 pages in the child: {} wired mappings", child.pmap.wired_count());
+    child.unwire(a, a + 4 * PAGE).expect("munlock");
+    drop(child);
+    drop(parent);
+    log::info!("vmspace: both address spaces torn down, {} anons left", anon::count());
+}
+
 /// Objects from a typed pool and memory from a malloc type.
 fn pools() {
     let objects: Vec<_> = (0..1000)
@@ -122,6 +164,7 @@ pub fn run(opts: &ferrite_cmdline::Options) -> ! {
         panic!("physical memory invariants broken: {e}");
     }
     pools();
+    address_spaces();
     if opts.vmstat {
         crate::kern::vmstat::print();
     }
