@@ -11,11 +11,8 @@
 //! ```
 
 use super::error::{KResult, KernError};
-use super::kmem;
-use super::pool::PoolFlags;
-use core::alloc::Layout;
+use alloc::vec::Vec;
 use core::ops::{Deref, DerefMut};
-use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use spin::Mutex;
 
@@ -26,7 +23,7 @@ bitflags::bitflags! {
         const WAITOK = 1;
         /// The caller handles failure (`Err(NoMem)`).
         const NOWAIT = 2;
-        /// Zero the memory.
+        /// Zero the memory (it always is: memory is handed out zeroed).
         const ZERO = 4;
     }
 }
@@ -137,61 +134,39 @@ impl MallocType {
             }
         }
         self.high_water.fetch_max(cur + size, Ordering::Relaxed);
-        let layout = Layout::from_size_align(size.max(1), 16).map_err(|_| KernError::Inval)?;
-        let pool_flags = if flags.contains(MallocFlags::NOWAIT) {
-            PoolFlags::NOWAIT
-        } else {
-            PoolFlags::WAITOK
-        };
-        let Some(ptr) = NonNull::new(kmem::alloc(layout, pool_flags)) else {
+        let mut buf: Vec<u8> = Vec::new();
+        if buf.try_reserve_exact(size).is_err() {
             self.in_use.fetch_sub(size, Ordering::Relaxed);
             return Err(self.fail(flags, "out of memory", size));
-        };
-        if flags.contains(MallocFlags::ZERO) {
-            // SAFETY: the block is ours and `size` bytes long.
-            unsafe { ptr.as_ptr().write_bytes(0, size) };
         }
-        Ok(MallocBox {
-            ptr,
-            size,
-            layout,
-            mtype: self,
-        })
+        // Fresh memory is always handed out zeroed (ZERO is then free).
+        buf.resize(size, 0);
+        Ok(MallocBox { buf, mtype: self })
     }
 }
 
 /// Memory from a malloc type; freed (and the type credited) on drop.
 pub struct MallocBox {
-    ptr: NonNull<u8>,
-    size: usize,
-    layout: Layout,
+    buf: Vec<u8>,
     mtype: &'static MallocType,
 }
-
-// SAFETY: a MallocBox owns its bytes exclusively.
-unsafe impl Send for MallocBox {}
 
 impl Deref for MallocBox {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        // SAFETY: `size` bytes at `ptr` are ours; unzeroed memory is still
-        // initialised bytes (pool items and pages always hold some value).
-        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.size) }
+        &self.buf
     }
 }
 
 impl DerefMut for MallocBox {
     fn deref_mut(&mut self) -> &mut [u8] {
-        // SAFETY: as in deref, and &mut self makes it exclusive.
-        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.size) }
+        &mut self.buf
     }
 }
 
 impl Drop for MallocBox {
     fn drop(&mut self) {
-        // SAFETY: the block came from kmem::alloc with this layout.
-        unsafe { kmem::free(self.ptr.as_ptr(), self.layout) };
-        self.mtype.in_use.fetch_sub(self.size, Ordering::Relaxed);
+        self.mtype.in_use.fetch_sub(self.buf.len(), Ordering::Relaxed);
     }
 }
 

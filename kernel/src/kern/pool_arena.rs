@@ -128,9 +128,9 @@ impl<T> PoolArena<T> {
 
     fn slot(&self, h: Handle) -> NonNull<Slot<T>> {
         let p = h.addr.cast::<Slot<T>>();
-        // SAFETY: handles are only made by `alloc`, so `p` points into a
-        // pool page (direct-mapped RAM, always readable); the header words
-        // are read before trusting the slot.
+        // Handles are only made by `alloc`, so `p` points into a pool page.
+        // SAFETY: that is direct-mapped RAM, always readable; the header is
+        // checked before the slot is trusted.
         let (owner, generation) = unsafe { ((*p.as_ptr()).owner, (*p.as_ptr()).generation) };
         assert!(
             owner == self.id && generation == h.generation,

@@ -123,6 +123,23 @@ fn walk_to_pt(pml4: Paddr, va: Vaddr) -> Result<Paddr, Vaddr> {
     Ok(table)
 }
 
+/// Call `f(pt, start, end)` for each level-1 table under `pml4` that
+/// covers part of `[sva, eva)`, with the part it covers; missing levels are
+/// skipped a whole table's span at a time.
+fn for_each_pt(pml4: Paddr, sva: Vaddr, eva: Vaddr, mut f: impl FnMut(Paddr, Vaddr, Vaddr)) {
+    let mut va = sva;
+    while va < eva {
+        match walk_to_pt(pml4, va) {
+            Err(next) => va = next,
+            Ok(pt) => {
+                let end = next_boundary(va, 2).min(eva);
+                f(pt, va, end);
+                va = end;
+            }
+        }
+    }
+}
+
 /// Translate `va` through the tables at `pml4` (huge pages included).
 pub(super) fn translate(pml4: Paddr, va: Vaddr) -> Option<(Paddr, u64)> {
     let mut table = pml4;
@@ -301,21 +318,14 @@ impl PmapState {
 
     fn remove_range(&mut self, id: u32, sva: Vaddr, eva: Vaddr) {
         let pml4 = self.data(id).pml4;
-        let mut va = sva;
-        while va < eva {
-            match walk_to_pt(pml4, va) {
-                Err(next) => va = next,
-                Ok(pt) => {
-                    let end = next_boundary(va, 2).min(eva);
-                    let start = va;
-                    while va < end {
-                        self.remove_leaf(id, pt, va);
-                        va += PAGE_SIZE;
-                    }
-                    self.release_empty_tables(id, start);
-                }
+        for_each_pt(pml4, sva, eva, |pt, start, end| {
+            let mut va = start;
+            while va < end {
+                self.remove_leaf(id, pt, va);
+                va += PAGE_SIZE;
             }
-        }
+            self.release_empty_tables(id, start);
+        });
     }
 
     /// The leaf entry slot of (id, va), if its table exists.
@@ -654,25 +664,19 @@ impl Pmap {
         }
         with(|st| {
             let pml4 = st.data(self.id).pml4;
-            let mut va = sva;
-            while va < eva {
-                match walk_to_pt(pml4, va) {
-                    Err(next) => va = next,
-                    Ok(pt) => {
-                        let end = next_boundary(va, 2).min(eva);
-                        while va < end {
-                            let s = slot(pt, va, 1);
-                            let e = direct::read_u64(s);
-                            let lowered = lower(e, prot);
-                            if is_present(e) && lowered != e {
-                                direct::write_u64(s, lowered);
-                                st.invalidate(self.id, va);
-                            }
-                            va += PAGE_SIZE;
-                        }
+            for_each_pt(pml4, sva, eva, |pt, start, end| {
+                let mut va = start;
+                while va < end {
+                    let s = slot(pt, va, 1);
+                    let e = direct::read_u64(s);
+                    let lowered = lower(e, prot);
+                    if is_present(e) && lowered != e {
+                        direct::write_u64(s, lowered);
+                        st.invalidate(self.id, va);
                     }
+                    va += PAGE_SIZE;
                 }
-            }
+            });
         });
     }
 
