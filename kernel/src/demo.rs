@@ -31,7 +31,9 @@ fn address_spaces() {
     let rw = VmProt::READ | VmProt::WRITE;
     let parent = Vmspace::new(default_layout()).expect("vmspace");
     let a = parent.map(MapRequest::anon(16 * PAGE, rw)).expect("mmap");
-    log::info!("vmspace: mmap of 16 pages at {a:#x} (topdown, below the stack); nothing resident yet");
+    log::info!(
+        "vmspace: mmap of 16 pages at {a:#x} (topdown, below the stack); nothing resident yet"
+    );
     parent.activate();
     for i in 0..16 {
         probe::copyout_u8(a + i * PAGE, i as u8).expect("write");
@@ -43,8 +45,15 @@ fn address_spaces() {
         parent.pmap.resident_count()
     );
     let child = parent.fork().expect("fork");
-    let am = parent.map.lookup(a).and_then(|e| e.backing.amap).expect("amap");
-    log::info!("vmspace: fork: child shares the amap (references: {}) copy-on-write", amap::refs(am.amap));
+    let am = parent
+        .map
+        .lookup(a)
+        .and_then(|e| e.backing.amap)
+        .expect("amap");
+    log::info!(
+        "vmspace: fork: child shares the amap (references: {}) copy-on-write",
+        amap::refs(am.amap)
+    );
     child.activate();
     probe::copyout_u8(a, 0xaa).expect("child write");
     Vmspace::deactivate();
@@ -56,11 +65,17 @@ fn address_spaces() {
         fault::STATS.cow_copies.load(Relaxed)
     );
     child.wire(a, a + 4 * PAGE).expect("mlock");
-    log::info!("vmspace: mlock of 4 pages in the child: {} wired mappings", child.pmap.wired_count());
+    log::info!(
+        "vmspace: mlock of 4 pages in the child: {} wired mappings",
+        child.pmap.wired_count()
+    );
     child.unwire(a, a + 4 * PAGE).expect("munlock");
     drop(child);
     drop(parent);
-    log::info!("vmspace: both address spaces torn down, {} anons left", anon::count());
+    log::info!(
+        "vmspace: both address spaces torn down, {} anons left",
+        anon::count()
+    );
 }
 
 /// Objects from a typed pool and memory from a malloc type.

@@ -166,7 +166,9 @@ impl DerefMut for MallocBox {
 
 impl Drop for MallocBox {
     fn drop(&mut self) {
-        self.mtype.in_use.fetch_sub(self.buf.len(), Ordering::Relaxed);
+        self.mtype
+            .in_use
+            .fetch_sub(self.buf.len(), Ordering::Relaxed);
     }
 }
 

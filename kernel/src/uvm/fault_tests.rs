@@ -668,3 +668,36 @@ fn anon_pages_record_their_anon() {
     assert_eq!(physmem::owner_of(pa), Some(PageOwner::Anon(an)));
     assert_eq!(anon::page(an), Some(pa));
 }
+
+#[ktest]
+fn the_heap_grows_up_from_the_end_of_the_program_as_one_entry() {
+    let vs = space();
+    let l = default_layout();
+    assert_eq!(vs.brk(), l.data_end);
+    for i in 1..=32u64 {
+        vs.set_brk(l.data_end + i * PAGE).unwrap();
+        poke(&vs, l.data_end + (i - 1) * PAGE, i as u8).unwrap();
+    }
+    assert_eq!(vs.map.nentries(), 1, "heap growth merges into one entry");
+    let e = vs.map.lookup(l.data_end).unwrap();
+    assert_eq!((e.start, e.end), (l.data_end, l.data_end + 32 * PAGE));
+    vs.set_brk(l.data_end + 16 * PAGE).unwrap();
+    assert!(
+        peek(&vs, l.data_end + 20 * PAGE).is_err(),
+        "shrinking unmaps"
+    );
+    assert_eq!(peek(&vs, l.data_end + 15 * PAGE), Ok(16));
+    assert_eq!(
+        vs.set_brk(l.heap_end() + PAGE),
+        Err(KernError::NoMem),
+        "past the heap limit"
+    );
+    assert_eq!(
+        vs.set_brk(l.data_end - PAGE),
+        Err(KernError::NoMem),
+        "below the program end"
+    );
+    // Unhinted mappings keep out of the heap reservation.
+    let m = vs.map(MapRequest::anon(PAGE, RW)).unwrap();
+    assert!(m >= l.heap_end());
+}

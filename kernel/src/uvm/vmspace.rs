@@ -50,6 +50,8 @@ pub fn default_layout() -> UserLayout {
 pub struct Vmspace {
     pub map: VmMap,
     pub pmap: Pmap,
+    /// The program break: the heap is `[layout.data_end, brk)`.
+    brk: Mutex<Vaddr>,
 }
 
 /// The vmspace the CPU runs in (None: the kernel only). Page faults on
@@ -63,6 +65,7 @@ impl Vmspace {
         let vs = Vmspace {
             map: VmMap::new_user(layout),
             pmap,
+            brk: Mutex::new(layout.data_end),
         };
         Arc::try_new_or_nomem(vs)
     }
@@ -181,6 +184,32 @@ impl Vmspace {
             "an amap extension must merge"
         );
         r
+    }
+
+    /// The program break (end of the heap).
+    pub fn brk(&self) -> Vaddr {
+        *self.brk.lock()
+    }
+
+    /// Move the program break (brk): the heap grows up from the end of the
+    /// program, within the layout's heap reservation, as one anonymous
+    /// entry (growth merges with it); shrinking unmaps the released pages.
+    pub fn set_brk(&self, new_brk: Vaddr) -> KResult<Vaddr> {
+        let layout = self.map.layout().expect("user vmspace without layout");
+        if new_brk < layout.data_end || new_brk > layout.heap_end() {
+            return Err(KernError::NoMem);
+        }
+        let round = |v: Vaddr| v.next_multiple_of(PAGE);
+        let old = self.brk();
+        let (old_top, new_top) = (round(old), round(new_brk));
+        if new_top > old_top {
+            let req = MapRequest::anon(new_top - old_top, VmProt::READ | VmProt::WRITE).at(old_top);
+            self.map(req)?;
+        } else if new_top < old_top {
+            self.unmap(new_top, old_top)?;
+        }
+        *self.brk.lock() = new_brk;
+        Ok(new_brk)
     }
 
     /// Map `len` bytes of `obj` from `offset`: shared (writes reach the
