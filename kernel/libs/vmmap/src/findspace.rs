@@ -317,29 +317,11 @@ impl<H: Copy + Eq + Debug> Map<H> {
         &self,
         s: &S,
         t: Option<H>,
-        mut d: usize,
+        d: usize,
         need: u64,
         cost: &mut Cost<H>,
     ) -> Option<H> {
-        let mut x = t?;
-        if s.get(x).max_gap < need {
-            return None;
-        }
-        loop {
-            cost.visit(x, d);
-            let e = s.get(x);
-            if subtree_max_gap(s, e.left) >= need {
-                x = e.left?;
-            } else if e.gap_after >= need {
-                return Some(x);
-            } else if subtree_max_gap(s, e.right) >= need {
-                x = e.right?;
-            } else {
-                debug_assert!(false, "vmmap: max_gap inconsistent");
-                return None;
-            }
-            d += 1;
-        }
+        self.descend(s, t, d, need, cost, false)
     }
 
     /// The last entry in subtree `t` (at depth `d`) with `gap_after >=
@@ -348,9 +330,24 @@ impl<H: Copy + Eq + Debug> Map<H> {
         &self,
         s: &S,
         t: Option<H>,
+        d: usize,
+        need: u64,
+        cost: &mut Cost<H>,
+    ) -> Option<H> {
+        self.descend(s, t, d, need, cost, true)
+    }
+
+    /// The first (or, with `last`, the last) entry in address order of
+    /// subtree `t` whose gap fits `need`: prefer the nearer child's
+    /// subtree, then the node itself, then the farther child's subtree.
+    fn descend<B, S: EntryStore<B, Handle = H>>(
+        &self,
+        s: &S,
+        t: Option<H>,
         mut d: usize,
         need: u64,
         cost: &mut Cost<H>,
+        last: bool,
     ) -> Option<H> {
         let mut x = t?;
         if s.get(x).max_gap < need {
@@ -359,12 +356,17 @@ impl<H: Copy + Eq + Debug> Map<H> {
         loop {
             cost.visit(x, d);
             let e = s.get(x);
-            if subtree_max_gap(s, e.right) >= need {
-                x = e.right?;
+            let (near, far) = if last {
+                (e.right, e.left)
+            } else {
+                (e.left, e.right)
+            };
+            if subtree_max_gap(s, near) >= need {
+                x = near?;
             } else if e.gap_after >= need {
                 return Some(x);
-            } else if subtree_max_gap(s, e.left) >= need {
-                x = e.left?;
+            } else if subtree_max_gap(s, far) >= need {
+                x = far?;
             } else {
                 debug_assert!(false, "vmmap: max_gap inconsistent");
                 return None;
