@@ -35,6 +35,7 @@ common options:
   --icount              deterministic execution (-icount, fixed RTC)
   --cmdline-extra \"k=v ...\"  extra kernel command-line words
   --qemu PATH           QEMU binary (default: qemu-system-x86_64 from PATH)
+  --cpu-flags FLAGS     extra CPU features for the qemu64 model, e.g. +pdpe1gb
 
 test options:
   --filter F            only tests whose path contains F
@@ -71,6 +72,8 @@ pub struct Options {
     pub icount: bool,
     pub cmdline_extra: Vec<String>,
     pub qemu: Option<PathBuf>,
+    /// Extra CPU feature flags (`+name`/`-name`, comma separated).
+    pub cpu_flags: Option<String>,
     pub filter: Option<String>,
     pub test_timeout_secs: u64,
     pub summary: Option<PathBuf>,
@@ -99,9 +102,8 @@ impl Sub {
 fn allowed(option: &str, sub: Sub) -> bool {
     match option {
         "--kernel" | "--out" | "--uefi" | "--verbose" => true,
-        "--memory" | "--log" | "--timeout" | "--icount" | "--cmdline-extra" | "--qemu" => {
-            sub != Sub::Image
-        }
+        "--memory" | "--log" | "--timeout" | "--icount" | "--cmdline-extra" | "--qemu"
+        | "--cpu-flags" => sub != Sub::Image,
         "--filter" | "--test-timeout" | "--summary" => sub == Sub::Test,
         _ => false,
     }
@@ -109,6 +111,24 @@ fn allowed(option: &str, sub: Sub) -> bool {
 
 fn takes_value(option: &str) -> bool {
     !matches!(option, "--uefi" | "--verbose" | "--icount")
+}
+
+/// Validate `+feature,-feature,...` (letters, digits, `_`, `-`, `.`).
+fn cpu_flags(name: &str, value: String) -> Result<String> {
+    let ok = !value.is_empty()
+        && value.split(',').all(|f| {
+            let mut chars = f.chars();
+            matches!(chars.next(), Some('+' | '-'))
+                && f.len() > 1
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        });
+    if ok {
+        Ok(value)
+    } else {
+        Err(Error::usage(format!(
+            "{name} `{value}` is not a list of CPU features like `+pdpe1gb,-x2apic`"
+        )))
+    }
 }
 
 /// Parses the arguments after the program name.
@@ -148,6 +168,7 @@ where
         icount: false,
         cmdline_extra: Vec::new(),
         qemu: None,
+        cpu_flags: None,
         filter: None,
         test_timeout_secs: DEFAULT_TEST_TIMEOUT_SECS,
         summary: None,
@@ -223,6 +244,7 @@ where
                 .cmdline_extra
                 .extend(value.split_whitespace().map(str::to_string)),
             "--qemu" => opts.qemu = Some(PathBuf::from(non_empty(name, value)?)),
+            "--cpu-flags" => opts.cpu_flags = Some(cpu_flags(name, value)?),
             "--summary" => opts.summary = Some(PathBuf::from(non_empty(name, value)?)),
             _ => {
                 return Err(Error::usage(format!(
@@ -299,6 +321,20 @@ mod tests {
         match cmd {
             Command::Image(o) | Command::Run(o) | Command::Bench(o) | Command::Test(o) => o,
             Command::Help => panic!("got help"),
+        }
+    }
+
+    #[test]
+    fn cpu_flags_are_validated() {
+        match parse_ok(&["run", "--kernel", "k", "--cpu-flags", "+pdpe1gb,-x2apic"]) {
+            Command::Run(o) => assert_eq!(o.cpu_flags.as_deref(), Some("+pdpe1gb,-x2apic")),
+            other => panic!("{other:?}"),
+        }
+        for bad in ["pdpe1gb", "+", "+a b", "+x,,+y"] {
+            assert!(
+                parse(["run", "--kernel", "k", "--cpu-flags", bad]).is_err(),
+                "{bad}"
+            );
         }
     }
 

@@ -127,6 +127,8 @@ pub struct QemuConfig {
     pub image: PathBuf,
     pub firmware: Option<Firmware>,
     pub icount: bool,
+    /// Extra CPU feature flags appended to the CPU model.
+    pub cpu_flags: Option<String>,
     /// Kernel command line, delivered as fw_cfg `opt/ferrite/cmdline`.
     pub cmdline: String,
 }
@@ -137,7 +139,10 @@ pub fn qemu_args(cfg: &QemuConfig) -> Vec<OsString> {
         "-machine".into(),
         "pc".into(),
         "-cpu".into(),
-        "qemu64,+smep,+smap".into(),
+        match &cfg.cpu_flags {
+            Some(extra) => format!("qemu64,+smep,+smap,{extra}"),
+            None => "qemu64,+smep,+smap".into(),
+        },
         "-m".into(),
         format!("{}M", cfg.memory_mib),
         "-smp".into(),
@@ -490,6 +495,7 @@ mod tests {
             image: PathBuf::from("/tmp/a,b/ferrite.bios.img"),
             firmware: None,
             icount: false,
+            cpu_flags: None,
             cmdline: "mode=test log=info,mm=trace".into(),
         };
         let args = strs(&qemu_args(&cfg));
@@ -515,6 +521,7 @@ mod tests {
             image: PathBuf::from("k.uefi.img"),
             firmware: Some(Firmware::Bios(PathBuf::from("/usr/share/ovmf/OVMF.fd"))),
             icount: true,
+            cpu_flags: None,
             cmdline: "mode=demo".into(),
         };
         let args = strs(&qemu_args(&cfg));

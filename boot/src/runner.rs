@@ -68,6 +68,7 @@ fn spawn(machine: &Machine, opts: &Options, cmdline: String) -> Result<Session> 
         image: machine.image.clone(),
         firmware: machine.firmware.clone(),
         icount: opts.icount,
+        cpu_flags: opts.cpu_flags.clone(),
         cmdline,
     };
     let args: Vec<OsString> = qemu::qemu_args(&cfg);

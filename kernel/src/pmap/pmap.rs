@@ -934,36 +934,52 @@ impl PmapState {
 }
 
 impl PmapState {
-    /// Undo `split_direct_map` where possible: a direct-map page table whose
-    /// 512 entries again map one aligned 2 MiB run with identical flags is
-    /// replaced by a single 2 MiB entry and freed.
+    /// Undo `split_direct_map` where possible: a direct-map table whose 512
+    /// entries again map one aligned run with identical flags (leaves of
+    /// the same size) is replaced by a single large entry and freed: first
+    /// the 4 KiB table under a 2 MiB slot, then, with 1 GiB pages, the
+    /// 2 MiB table under a 1 GiB slot.
     fn merge_direct_map(&mut self, pa: Paddr) {
         let va = direct::phys_to_virt(pa);
-        let mut table = self.data(KERNEL_ID).pml4;
-        for level in [4, 3] {
-            let e = direct::read_u64(slot(table, va, level));
-            if !is_present(e) || is_huge(e) {
+        let giant = crate::arch::x86_64::cpu::features().pdpe1gb;
+        for level in [2u32, 3] {
+            if level == 3 && !giant {
+                break;
+            }
+            // The slot at `level` that points to the table to fold.
+            let mut table = self.data(KERNEL_ID).pml4;
+            for l in ((level + 1)..=4).rev() {
+                let e = direct::read_u64(slot(table, va, l));
+                if !is_present(e) || is_huge(e) {
+                    return;
+                }
+                table = addr_of(e);
+            }
+            let parent_slot = slot(table, va, level);
+            let parent = direct::read_u64(parent_slot);
+            if !is_present(parent) || is_huge(parent) {
+                continue; // already large at this level
+            }
+            let child = addr_of(parent);
+            // Accessed/dirty bits differ page by page; they do not matter here.
+            let ad = (Pte::ACCESSED | Pte::DIRTY).bits();
+            let leaf_huge = if level == 3 { Pte::HUGE.bits() } else { 0 };
+            let span = level_span(level - 1);
+            let first = direct::read_u64(child);
+            let flags = first & !ADDR_MASK & !ad;
+            let base = addr_of(first);
+            let uniform = base.is_multiple_of(level_span(level))
+                && flags & Pte::HUGE.bits() == leaf_huge
+                && (0..ENTRIES as u64)
+                    .all(|i| direct::read_u64(child + i * 8) & !ad == (base + i * span) | flags);
+            if !uniform {
                 return;
             }
-            table = addr_of(e);
-        }
-        let pde_slot = slot(table, va, 2);
-        let pde = direct::read_u64(pde_slot);
-        if !is_present(pde) || is_huge(pde) {
-            return;
-        }
-        let pt = addr_of(pde);
-        // Accessed/dirty bits differ page by page; they do not matter here.
-        let ad = (Pte::ACCESSED | Pte::DIRTY).bits();
-        let first = direct::read_u64(pt);
-        let flags = first & !ADDR_MASK & !ad;
-        let base = addr_of(first);
-        let uniform = base.is_multiple_of(level_span(2))
-            && (0..ENTRIES as u64)
-                .all(|i| direct::read_u64(pt + i * 8) & !ad == (base + i * PAGE_SIZE) | flags);
-        if uniform {
-            direct::write_u64(pde_slot, base | flags | ad | Pte::HUGE.bits());
-            free_ptp(pt);
+            direct::write_u64(
+                parent_slot,
+                base | (flags & !Pte::HUGE.bits()) | ad | Pte::HUGE.bits(),
+            );
+            free_ptp(child);
             self.data(KERNEL_ID).ptps -= 1;
         }
     }
