@@ -278,10 +278,11 @@ impl Vmspace {
         let mut va = start;
         while va < end {
             let e = self.map.lookup(va).ok_or(KernError::Fault)?;
-            let access = if e.max_prot.contains(VmProt::WRITE)
-                && e.flags.contains(EntryFlags::COPY_ON_WRITE)
-                || e.max_prot.contains(VmProt::WRITE) && e.backing.object.is_none()
-            {
+            // Private memory (anonymous, or a copy-on-write object mapping)
+            // that may be written is faulted for write, so its pages become
+            // this entry's own anons now; shared memory is only faulted in.
+            let private = e.flags.contains(EntryFlags::COPY_ON_WRITE) || e.backing.object.is_none();
+            let access = if private && e.max_prot.contains(VmProt::WRITE) {
                 VmProt::WRITE
             } else {
                 VmProt::READ
