@@ -234,38 +234,7 @@ impl<H: Copy + Eq + Debug> Map<H> {
         after: Option<Vaddr>,
         need: u64,
     ) -> Option<H> {
-        let mut cost = Cost::default();
-        let found = match after {
-            None => self.descend_first(s, self.tree.root(), 1, need, &mut cost),
-            Some(k) => {
-                let mut block = None;
-                let mut t = self.tree.root();
-                let mut d = 0;
-                while let Some(x) = t {
-                    d += 1;
-                    cost.visit(x, d);
-                    let e = s.get(x);
-                    if e.start > k {
-                        if e.gap_after >= need || subtree_max_gap(s, e.right) >= need {
-                            block = Some((x, d));
-                        }
-                        t = e.left;
-                    } else {
-                        t = e.right;
-                    }
-                }
-                block.and_then(|(x, d)| {
-                    let e = s.get(x);
-                    if e.gap_after >= need {
-                        Some(x)
-                    } else {
-                        self.descend_first(s, e.right, d + 1, need, &mut cost)
-                    }
-                })
-            }
-        };
-        self.settle(s, cost);
-        found
+        self.fit(s, after, need, false)
     }
 
     /// The last entry (in address order) starting below `before` (any
@@ -277,9 +246,20 @@ impl<H: Copy + Eq + Debug> Map<H> {
         before: Option<Vaddr>,
         need: u64,
     ) -> Option<H> {
+        self.fit(s, before, need, true)
+    }
+
+    /// `first_fit` (or, with `last`, `last_fit`) beyond `bound`.
+    fn fit<B, S: EntryStore<B, Handle = H>>(
+        &mut self,
+        s: &mut S,
+        bound: Option<Vaddr>,
+        need: u64,
+        last: bool,
+    ) -> Option<H> {
         let mut cost = Cost::default();
-        let found = match before {
-            None => self.descend_last(s, self.tree.root(), 1, need, &mut cost),
+        let found = match bound {
+            None => self.descend(s, self.tree.root(), 1, need, &mut cost, last),
             Some(k) => {
                 let mut block = None;
                 let mut t = self.tree.root();
@@ -288,13 +268,21 @@ impl<H: Copy + Eq + Debug> Map<H> {
                     d += 1;
                     cost.visit(x, d);
                     let e = s.get(x);
-                    if e.start < k {
-                        if e.gap_after >= need || subtree_max_gap(s, e.left) >= need {
+                    // `beyond`: the child whose subtree lies further from
+                    // `k` than x; `toward`: the one nearer to `k`.
+                    let (candidate, beyond, toward) = if last {
+                        (e.start < k, e.left, e.right)
+                    } else {
+                        (e.start > k, e.right, e.left)
+                    };
+                    if candidate {
+                        if e.gap_after >= need || subtree_max_gap(s, beyond) >= need {
                             block = Some((x, d));
                         }
-                        t = e.right;
+                        t = toward;
                     } else {
-                        t = e.left;
+                        // Not a candidate: move on towards the candidates.
+                        t = if last { e.left } else { e.right };
                     }
                 }
                 block.and_then(|(x, d)| {
@@ -302,39 +290,14 @@ impl<H: Copy + Eq + Debug> Map<H> {
                     if e.gap_after >= need {
                         Some(x)
                     } else {
-                        self.descend_last(s, e.left, d + 1, need, &mut cost)
+                        let beyond = if last { e.left } else { e.right };
+                        self.descend(s, beyond, d + 1, need, &mut cost, last)
                     }
                 })
             }
         };
         self.settle(s, cost);
         found
-    }
-
-    /// The first entry in subtree `t` (at depth `d`) with `gap_after >=
-    /// need`, guided by `max_gap`.
-    fn descend_first<B, S: EntryStore<B, Handle = H>>(
-        &self,
-        s: &S,
-        t: Option<H>,
-        d: usize,
-        need: u64,
-        cost: &mut Cost<H>,
-    ) -> Option<H> {
-        self.descend(s, t, d, need, cost, false)
-    }
-
-    /// The last entry in subtree `t` (at depth `d`) with `gap_after >=
-    /// need`, guided by `max_gap`.
-    fn descend_last<B, S: EntryStore<B, Handle = H>>(
-        &self,
-        s: &S,
-        t: Option<H>,
-        d: usize,
-        need: u64,
-        cost: &mut Cost<H>,
-    ) -> Option<H> {
-        self.descend(s, t, d, need, cost, true)
     }
 
     /// The first (or, with `last`, the last) entry in address order of
