@@ -15,9 +15,10 @@
 //! header pool (itself a small-item pool, so this never recurses further).
 //!
 //! Empty pages stay cached for reuse; `reclaim` returns those idle for
-//! longer than the pool's idle time beyond its low-water mark, and `drain`
-//! returns all of them beyond it (the back end calls `drain` on every pool it
-//! feeds when it runs out of pages).
+//! longer than the pool's idle time beyond its low-water mark (it runs by
+//! itself, at most once per idle period, when a `put` empties a page), and
+//! `drain` returns all of them beyond it (the back end calls `drain` on every
+//! pool it feeds when it runs out of pages).
 //!
 //! This module and `pool_box` are the audited primitive that turns raw
 //! pages into items: their `unsafe` is confined to reading and writing page
@@ -168,6 +169,17 @@ struct PoolInner {
     max_pages: u64,
     /// Ticks an empty page may stay idle before `reclaim` frees it.
     idle_ticks: u64,
+    /// Tick of the last reclaim run from `put`.
+    last_reclaim: u64,
+}
+
+/// What `put` does once the pool lock is released.
+enum AfterPut {
+    Nothing,
+    /// Give this (page, header) back to the back end.
+    Free((usize, usize)),
+    /// Run `reclaim`.
+    Reclaim,
 }
 
 /// A pool of fixed-size items.
@@ -249,6 +261,7 @@ impl Pool {
                 low_water: 0,
                 max_pages: u64::MAX,
                 idle_ticks: DEFAULT_IDLE_TICKS,
+                last_reclaim: 0,
             }),
         }
     }
@@ -285,7 +298,9 @@ impl Pool {
     }
 
     fn register(&'static self) {
-        if !self.registered.swap(true, Ordering::AcqRel) {
+        // A plain load first: this runs on every get.
+        if !self.registered.load(Ordering::Acquire) && !self.registered.swap(true, Ordering::AcqRel)
+        {
             self.allocator.register(self);
             super::pool_registry::register(self);
         }
@@ -460,15 +475,26 @@ impl Pool {
                 p.current = Some(hdr); // a full page that gets an item back becomes current
             }
             if old - 1 == 0 {
-                modify_hdr(hdr, |h| h.empty_since = apic::ticks());
+                let now = apic::ticks();
+                modify_hdr(hdr, |h| h.empty_since = now);
                 if p.stats.pages > p.max_pages {
-                    return Some(self.unlink_page(p, hdr));
+                    return AfterPut::Free(self.unlink_page(p, hdr));
+                }
+                // Idle empty pages go back to the back end without anyone
+                // asking: at most once per idle period, when a page empties.
+                if now.saturating_sub(p.last_reclaim) >= p.idle_ticks {
+                    p.last_reclaim = now;
+                    return AfterPut::Reclaim;
                 }
             }
-            None
+            AfterPut::Nothing
         });
-        if let Some((page, hdr)) = to_free {
-            self.release_page(page, hdr);
+        match to_free {
+            AfterPut::Free((page, hdr)) => self.release_page(page, hdr),
+            AfterPut::Reclaim => {
+                self.reclaim();
+            }
+            AfterPut::Nothing => {}
         }
     }
 

@@ -467,3 +467,37 @@ fn a_foreign_arena_handle_is_caught() {
     let h = a.alloc([1, 2, 3], W).unwrap();
     let _ = b.get(h);
 }
+
+#[ktest]
+fn idle_empty_pages_are_reclaimed_by_themselves() {
+    SMALL.set_idle_ticks(2);
+    SMALL.set_water_marks(0, u64::MAX);
+    let per = SMALL.items_per_page();
+    let mut items = take(&SMALL, 3 * per);
+    let last_page = items.split_off(2 * per);
+    for item in items {
+        // SAFETY: from SMALL.get, not used again.
+        unsafe { SMALL.put(item) };
+    }
+    let t = apic::ticks();
+    while apic::ticks() < t + 3 {
+        crate::arch::x86_64::wait_for_interrupt();
+    }
+    assert_eq!(
+        SMALL.stats().empty_pages,
+        2,
+        "idle, but nothing freed them yet"
+    );
+    // Emptying another page is what triggers the reclaim: no explicit call.
+    for item in last_page {
+        // SAFETY: as above.
+        unsafe { SMALL.put(item) };
+    }
+    let s = SMALL.stats();
+    assert_eq!(
+        s.empty_pages, 1,
+        "the two idle pages went back, the fresh one stays"
+    );
+    SMALL.set_idle_ticks(super::pool::DEFAULT_IDLE_TICKS);
+    finish(&SMALL, Vec::new());
+}

@@ -67,8 +67,12 @@ pub fn add_ref(a: AmapHandle, slot: usize, len: usize) -> KResult<()> {
     with(|arena| arena.get_mut(a).add_ref(slot, len, true)).map_err(err)
 }
 
-/// The reference to `[slot, slot + len)` is split in two at `offset`
-/// (entry clipping). Cannot fail: per-page counts exist from birth.
+/// The reference of an entry starting at `slot` is split in two at
+/// `offset` slots (entry clipping): one more reference, page counts
+/// unchanged. Cannot fail: per-page counts exist from birth, so the amap
+/// only checks that the split point lies inside the amap, and the range
+/// passed is the smallest one containing it (`offset + 1` slots; the map
+/// only tells a backing where it is cut, not how long the entry is).
 pub fn split_ref(a: AmapHandle, slot: usize, offset: usize) {
     with(|arena| arena.get_mut(a).split_ref(slot, offset + 1, offset))
         .expect("amap split of a clipped entry");
