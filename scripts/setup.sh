@@ -23,10 +23,12 @@ for c in rust-src llvm-tools clippy rustfmt; do
         rustup component add --toolchain "$TOOLCHAIN" "$c"
     fi
 done
-if ! rustup target list --installed --toolchain "$TOOLCHAIN" | grep -q '^x86_64-unknown-none$'; then
-    say "adding target x86_64-unknown-none ..."
-    rustup target add --toolchain "$TOOLCHAIN" x86_64-unknown-none
-fi
+for t in x86_64-unknown-none x86_64-unknown-linux-musl; do
+    if ! rustup target list --installed --toolchain "$TOOLCHAIN" | grep -q "^$t\$"; then
+        say "adding target $t ..."
+        rustup target add --toolchain "$TOOLCHAIN" "$t"
+    fi
+done
 
 # --- QEMU (and OVMF for the UEFI image, optional) ----------------------------
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then

@@ -1,0 +1,1 @@
+//! The userland check harness (placeholder).
