@@ -25,7 +25,7 @@ pub fn cycles(f: impl FnOnce()) -> u64 {
 pub fn run() -> ! {
     kprintln!("bench: starting (TSC counts guest instructions under -icount)");
     crate::pmap::bench::run();
-    crate::kern::pool_bench::run();
+    crate::kern::mem::pool_bench::run();
     crate::uvm::map_bench::run();
     crate::uvm::fault_bench::run();
     kprintln!("bench: done");

@@ -3,10 +3,10 @@
 //! fork, mmap, mlock and ptrace run by `init` in user mode.
 
 use crate::arch::x86_64::{apic, cpu, qemu, tsc};
-use crate::kern::kmem;
-use crate::kern::malloc::MallocFlags;
-use crate::kern::pool::PoolFlags;
-use crate::kern::pool_box::TypedPool;
+use crate::kern::mem::kmem;
+use crate::kern::mem::malloc::MallocFlags;
+use crate::kern::mem::pool::PoolFlags;
+use crate::kern::mem::pool_box::TypedPool;
 use crate::pmap::direct;
 use crate::uvm::page::PageUse;
 use crate::uvm::physmem;
@@ -181,7 +181,7 @@ pub fn run(opts: &ferrite_cmdline::Options) -> ! {
     pools();
     address_spaces();
     if opts.vmstat {
-        crate::kern::vmstat::print();
+        crate::kern::mem::vmstat::print();
     }
     log::info!("done, powering off");
     qemu::exit(qemu::ExitCode::Success)

@@ -3,7 +3,7 @@
 //! be the same before and after. (A pool keeping an empty page cached is not a leak;
 //! pages or items handed out and not returned are.)
 
-use crate::kern::{kmem, pool_registry};
+use crate::kern::mem::{kmem, pool_registry};
 use crate::uvm::physmem;
 use core::fmt;
 

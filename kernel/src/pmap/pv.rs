@@ -8,8 +8,8 @@
 //! its `PageMd::pv_head`; an entry is named by its address.
 
 use crate::kern::error::{KResult, KernError};
-use crate::kern::pool::{Pool, PoolFlags};
-use crate::kern::pool_allocator::KMEM_ALLOCATOR;
+use crate::kern::mem::pool::{Pool, PoolFlags};
+use crate::kern::mem::pool_allocator::KMEM_ALLOCATOR;
 use core::ptr::NonNull;
 
 /// An entry's name: its address (`NIL`: none).

@@ -8,8 +8,8 @@
 //! Other modules reach amap internals only through these functions.
 
 use crate::kern::error::{KResult, KernError};
-use crate::kern::pool::PoolFlags;
-use crate::kern::pool_arena::{Handle, PoolArena};
+use crate::kern::mem::pool::PoolFlags;
+use crate::kern::mem::pool_arena::{Handle, PoolArena};
 use crate::uvm::anon::{self, AnonRef};
 use ferrite_amap::{Amap, AmapError, Direction};
 use spin::{Mutex, Once};

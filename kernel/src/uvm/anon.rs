@@ -7,8 +7,8 @@
 //! (pmap_page_protect to none) and the page is freed.
 
 use crate::kern::error::{KResult, KernError};
-use crate::kern::pool::PoolFlags;
-use crate::kern::pool_arena::{Handle, PoolArena};
+use crate::kern::mem::pool::PoolFlags;
+use crate::kern::mem::pool_arena::{Handle, PoolArena};
 use crate::pmap::{self, VmProt};
 use crate::uvm::Paddr;
 use crate::uvm::page::{PageOwner, PageUse};

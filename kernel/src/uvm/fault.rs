@@ -36,8 +36,8 @@ use super::vmspace::{PAGE, Vmspace};
 use super::{Paddr, Vaddr, VmProt};
 use crate::arch::x86_64::trap::PageFaultCode;
 use crate::kern::error::{KResult, KernError};
-use crate::kern::pool::PoolFlags;
-use crate::kern::pool_allocator::KMEM_ALLOCATOR;
+use crate::kern::mem::pool::PoolFlags;
+use crate::kern::mem::pool_allocator::KMEM_ALLOCATOR;
 use crate::pmap::{self, PmapFlags};
 use core::sync::atomic::{AtomicU64, Ordering};
 

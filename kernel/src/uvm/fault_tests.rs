@@ -13,7 +13,7 @@ use super::physmem;
 use super::vmspace::{PAGE, Vmspace, default_layout};
 use crate::arch::x86_64::probe::{self, Fault};
 use crate::kern::error::KernError;
-use crate::kern::pool::PoolFlags;
+use crate::kern::mem::pool::PoolFlags;
 use crate::ktest::ktest;
 use crate::pmap::pte::Pte;
 use crate::uvm::VmProt;
@@ -481,7 +481,7 @@ fn a_fault_under_memory_exhaustion_fails_and_leaves_the_map_consistent() {
     while let Ok(pa) = physmem::alloc_page(PageUse::Kernel) {
         held.push(pa);
     }
-    crate::kern::pool_allocator::KMEM_ALLOCATOR.drain();
+    crate::kern::mem::pool_allocator::KMEM_ALLOCATOR.drain();
     while let Ok(pa) = physmem::alloc_page(PageUse::Kernel) {
         held.push(pa);
     }

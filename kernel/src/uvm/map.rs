@@ -18,8 +18,8 @@
 //! program.
 
 use crate::kern::error::{KResult, KernError};
-use crate::kern::pool::PoolFlags;
-use crate::kern::pool_arena::{Handle, PoolArena};
+use crate::kern::mem::pool::PoolFlags;
+use crate::kern::mem::pool_arena::{Handle, PoolArena};
 use crate::uvm::{Vaddr, VmProt};
 use alloc::vec::Vec;
 use ferrite_vmmap as vm;

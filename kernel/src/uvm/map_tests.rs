@@ -7,7 +7,7 @@ use super::map::{
     kernel_map,
 };
 use crate::kern::error::KernError;
-use crate::kern::pool_registry;
+use crate::kern::mem::pool_registry;
 use crate::ktest::ktest;
 use crate::uvm::VmProt;
 use alloc::vec::Vec;

@@ -13,8 +13,8 @@
 //! daemon).
 
 use crate::kern::error::KResult;
-use crate::kern::pool::PoolFlags;
-use crate::kern::pool_arena::{Handle, PoolArena};
+use crate::kern::mem::pool::PoolFlags;
+use crate::kern::mem::pool_arena::{Handle, PoolArena};
 use crate::pmap::{self, VmProt};
 use crate::uvm::Paddr;
 use crate::uvm::page::{PageOwner, PageUse};

@@ -105,9 +105,9 @@ pub struct VmPage {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PageOwner {
     None,
-    Anon(crate::kern::pool_arena::Handle),
+    Anon(crate::kern::mem::pool_arena::Handle),
     Object {
-        object: crate::kern::pool_arena::Handle,
+        object: crate::kern::mem::pool_arena::Handle,
         offset: u64,
     },
 }

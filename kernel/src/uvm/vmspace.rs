@@ -24,7 +24,7 @@ use super::map::{
 use super::object;
 use super::{Vaddr, VmProt};
 use crate::kern::error::{KResult, KernError};
-use crate::kern::pool::PoolFlags;
+use crate::kern::mem::pool::PoolFlags;
 use crate::pmap::{self, Pmap};
 use alloc::sync::Arc;
 use alloc::vec::Vec;

@@ -33,11 +33,11 @@ pub const fn slot_layout<T>() -> (usize, usize) {
 #[macro_export]
 macro_rules! arena_pool {
     ($vis:vis $ident:ident, $t:ty, $name:expr) => {
-        $vis static $ident: $crate::kern::pool::Pool = $crate::kern::pool::Pool::new(
+        $vis static $ident: $crate::kern::mem::pool::Pool = $crate::kern::mem::pool::Pool::new(
             $name,
-            $crate::kern::pool_arena::slot_layout::<$t>().0,
-            $crate::kern::pool_arena::slot_layout::<$t>().1,
-            &$crate::kern::pool_allocator::KMEM_ALLOCATOR,
+            $crate::kern::mem::pool_arena::slot_layout::<$t>().0,
+            $crate::kern::mem::pool_arena::slot_layout::<$t>().1,
+            &$crate::kern::mem::pool_allocator::KMEM_ALLOCATOR,
         );
     };
 }

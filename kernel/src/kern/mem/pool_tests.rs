@@ -2,7 +2,7 @@
 //! on- and off-page headers, reclaim and drain, back-end shortage, NOWAIT,
 //! typed pools, malloc types and the report.
 
-use super::error::KernError;
+use crate::kern::error::KernError;
 use super::malloc::MallocFlags;
 use super::pool::{Pool, PoolFlags};
 use super::pool_allocator::PoolAllocator;

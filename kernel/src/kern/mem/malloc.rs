@@ -10,7 +10,7 @@
 //! let buf = M_TEMP.alloc(512, MallocFlags::NOWAIT | MallocFlags::ZERO)?;
 //! ```
 
-use super::error::{KResult, KernError};
+use crate::kern::error::{KResult, KernError};
 use alloc::vec::Vec;
 use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -53,8 +53,8 @@ pub struct MallocStats {
 #[macro_export]
 macro_rules! malloc_type {
     ($vis:vis $ident:ident, $name:expr, $limit:expr) => {
-        $vis static $ident: $crate::kern::malloc::MallocType =
-            $crate::kern::malloc::MallocType::new($name, $limit);
+        $vis static $ident: $crate::kern::mem::malloc::MallocType =
+            $crate::kern::mem::malloc::MallocType::new($name, $limit);
     };
 }
 
