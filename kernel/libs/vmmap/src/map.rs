@@ -491,6 +491,25 @@ impl<H: Copy + Eq + Debug> Map<H> {
         }
     }
 
+    /// The entry containing `addr`, without changing the tree (no splay,
+    /// no hint update): what a lookup under a *shared* map lock may do
+    /// (FreeBSD's rule: only a writer restructures the tree). O(depth).
+    pub fn lookup_ro<B, S: EntryStore<B, Handle = H>>(&self, s: &S, addr: Vaddr) -> Option<H> {
+        if let Some(h) = self.hint
+            && s.get(h).contains(addr)
+        {
+            return Some(h);
+        }
+        let e = self.search_le(s, addr, &mut Cost::default())?;
+        s.get(e).contains(addr).then_some(e)
+    }
+
+    /// The root of the entry tree (tests: to see that a read-only
+    /// operation did not restructure it).
+    pub fn tree_root(&self) -> Option<H> {
+        self.tree.root()
+    }
+
     /// The lowest entry. Does not splay; O(depth).
     pub fn first<B, S: EntryStore<B, Handle = H>>(&self, s: &S) -> Option<H> {
         let mut t = self.tree.root()?;

@@ -1085,3 +1085,25 @@ fn error_display() {
         "protection exceeds maximum protection"
     );
 }
+
+#[test]
+fn lookup_ro_agrees_with_lookup_and_leaves_the_tree_alone() {
+    let (mut m, mut s) = setup(false);
+    // A fragmented map: one-page entries with one-page holes.
+    let mut addr = MIN;
+    while addr + 2 * P <= MAX {
+        m.map(&mut s, fixed(addr, P).no_merge()).unwrap();
+        addr += 2 * P;
+    }
+    let mut rng = Rng(7);
+    for _ in 0..2000 {
+        let a = MIN + rng.below((MAX - MIN) / 8) * 8;
+        let root = m.tree_root();
+        let ro = m.lookup_ro(&s, a).map(|h| (s.get(h).start, s.get(h).end));
+        assert_eq!(m.tree_root(), root, "lookup_ro must not restructure the tree");
+        let rw = m.lookup(&mut s, a).map(|h| (s.get(h).start, s.get(h).end));
+        assert_eq!(ro, rw, "address {a:#x}");
+        assert_eq!(ro.is_some(), (a - MIN) / P % 2 == 0);
+    }
+    ok(&m, &mut s);
+}
