@@ -41,7 +41,7 @@ pub enum CmdlineError {
         /// The value given to it.
         value: String,
     },
-    /// `mode=` something other than `demo` or `test`.
+    /// `mode=` something other than `demo`, `test`, `bench` or `user`.
     InvalidMode {
         /// The value given.
         value: String,
@@ -94,6 +94,11 @@ pub enum CmdlineError {
         /// The module path.
         path: String,
     },
+    /// A `"` in the init arguments (after `--`) that is never closed.
+    UnterminatedQuote {
+        /// The argument read so far (from its start to the end of the line).
+        arg: String,
+    },
 }
 
 /// The list of known keys, comma-separated.
@@ -144,7 +149,7 @@ impl fmt::Display for CmdlineError {
             CmdlineError::InvalidMode { value } => {
                 write!(
                     f,
-                    "invalid mode `{value}` (expected `demo`, `test` or `bench`)"
+                    "invalid mode `{value}` (expected `demo`, `test`, `bench` or `user`)"
                 )
             }
             CmdlineError::InvalidNumber { key, value } => {
@@ -187,6 +192,11 @@ impl fmt::Display for CmdlineError {
             CmdlineError::DuplicateLogRule { path } => {
                 write!(f, "log spec sets the level of `{path}` more than once")
             }
+            CmdlineError::UnterminatedQuote { arg } => write!(
+                f,
+                "unterminated `\"` in the init arguments (in `{}`)",
+                arg.escape_debug()
+            ),
         }
     }
 }
@@ -195,7 +205,7 @@ impl core::error::Error for CmdlineError {}
 
 fn value_hint(key: &str) -> &'static str {
     match key {
-        "mode" => "demo|test|bench",
+        "mode" => "demo|test|bench|user",
         "log" => "SPEC",
         "ktest.filter" => "SUBSTRING",
         "ktest.timeout" => "MS",

@@ -2,11 +2,15 @@
 //!
 //! The host runner passes the kernel a line of words separated by ASCII
 //! whitespace; each word is `key=value` (split at the first `=`) or a bare
-//! flag. There is no quoting, so values cannot contain whitespace.
+//! flag. Option values are not quoted, so they cannot contain whitespace.
+//! A standalone `--` ends the options: the rest of the line is the
+//! argument vector of `/init` ([`Options::init_args`]), in which double
+//! quotes group words (`"a b"` is one argument; `\"` and `\\` are a
+//! literal `"` and `\`; see [`split_init_args`]).
 //!
 //! | option            | value                                  | default  |
 //! |-------------------|----------------------------------------|----------|
-//! | `mode`            | `demo` or `test` (case-insensitive)    | `demo`   |
+//! | `mode`            | `demo`, `test`, `bench`, `user` (any case; `user` runs `/init`) | `demo` |
 //! | `log`             | log spec, see [`LogFilter::parse`]     | `info`   |
 //! | `ktest.filter`    | substring of test names (non-empty)    | none     |
 //! | `ktest.skip`      | decimal count                          | `0`      |
@@ -14,6 +18,7 @@
 //! | `timer.hz`        | decimal, `1..=10000`                   | `100`    |
 //! | `verbose`         | flag, takes no value                   | off      |
 //! | `vmstat`          | flag: print pool tables at power-off   | off      |
+//! | `--`              | the rest of the line: `/init`'s args   | none     |
 //!
 //! Anything else — an unknown or repeated key, a missing or malformed value,
 //! a value given to a flag — is a [`CmdlineError`] whose `Display` says what
@@ -31,6 +36,10 @@
 //! assert_eq!(o.ktest_filter.as_deref(), Some("vm"));
 //! assert!(o.verbose);
 //!
+//! let o = parse(r#"mode=user -- /bin/sh -c "echo hello world""#).unwrap();
+//! assert_eq!(o.mode, Mode::User);
+//! assert_eq!(o.init_args, ["/bin/sh", "-c", "echo hello world"]);
+//!
 //! let e = parse("foo=1").unwrap_err();
 //! assert_eq!(
 //!     e.to_string(),
@@ -45,10 +54,12 @@ extern crate alloc;
 
 mod error;
 mod filter;
+mod init_args;
 mod options;
 
 pub use error::CmdlineError;
 pub use filter::LogFilter;
+pub use init_args::{quote_init_arg, split_init_args};
 pub use log::LevelFilter;
 pub use options::{
     DEFAULT_KTEST_TIMEOUT_MS, DEFAULT_TIMER_HZ, KNOWN_OPTIONS, MAX_TIMER_HZ, MIN_TIMER_HZ, Mode,

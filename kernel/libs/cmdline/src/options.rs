@@ -2,10 +2,12 @@
 //! table of known keys, their defaults, and validation of each value.
 
 use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use core::fmt;
 
 use crate::error::CmdlineError;
 use crate::filter::LogFilter;
+use crate::init_args::{quote_init_arg, split_init_args};
 
 /// Every key the command line accepts, in the order error messages list them.
 pub const KNOWN_OPTIONS: [&str; 8] = [
@@ -38,15 +40,21 @@ pub enum Mode {
     Test,
     /// Run the in-kernel benchmarks (`mode=bench`).
     Bench,
+    /// Boot and run `/init` with [`Options::init_args`] (`mode=user`).
+    User,
 }
 
 impl Mode {
-    /// The value as written on the command line (`demo` / `test`).
+    /// Every mode, in the order error messages list them.
+    pub const ALL: [Mode; 4] = [Mode::Demo, Mode::Test, Mode::Bench, Mode::User];
+
+    /// The value as written on the command line (`demo`, `test`, ...).
     pub const fn as_str(self) -> &'static str {
         match self {
             Mode::Demo => "demo",
             Mode::Test => "test",
             Mode::Bench => "bench",
+            Mode::User => "user",
         }
     }
 }
@@ -60,7 +68,7 @@ impl fmt::Display for Mode {
 /// The parsed command line. `Default` is what an empty command line gives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
-    /// `mode=demo|test|bench`.
+    /// `mode=demo|test|bench|user`.
     pub mode: Mode,
     /// `log=SPEC`.
     pub log: LogFilter,
@@ -76,6 +84,10 @@ pub struct Options {
     pub verbose: bool,
     /// `vmstat`: print the pool and malloc-type tables before powering off.
     pub vmstat: bool,
+    /// The words after a standalone `--`: the argument vector of `/init`
+    /// (`argv[1..]`; quoted words may contain spaces, see
+    /// [`split_init_args`](crate::split_init_args)).
+    pub init_args: Vec<String>,
 }
 
 impl Default for Options {
@@ -89,13 +101,16 @@ impl Default for Options {
             timer_hz: DEFAULT_TIMER_HZ,
             verbose: false,
             vmstat: false,
+            init_args: Vec::new(),
         }
     }
 }
 
 /// Prints the canonical command line: every valued option with its value
-/// (`ktest.filter` only when set), then `verbose` when set. Parses back to
-/// equal `Options` as long as the filter contains no whitespace.
+/// (`ktest.filter` only when set), then `verbose` and `vmstat` when set,
+/// then `--` and the init arguments (quoted where needed) when there are
+/// any. Parses back to equal `Options` as long as the filter contains no
+/// whitespace.
 impl fmt::Display for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "mode={} log={}", self.mode, self.log)?;
@@ -112,6 +127,12 @@ impl fmt::Display for Options {
         }
         if self.vmstat {
             f.write_str(" vmstat")?;
+        }
+        if !self.init_args.is_empty() {
+            f.write_str(" --")?;
+            for arg in &self.init_args {
+                write!(f, " {}", quote_init_arg(arg))?;
+            }
         }
         Ok(())
     }
@@ -138,16 +159,40 @@ fn number(key: &'static str, value: &str, min: u64, max: u64) -> Result<u64, Cmd
     }
 }
 
+/// The words of `s` (separated by ASCII whitespace) with their byte offsets.
+fn words(s: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = s;
+    let mut base = 0;
+    core::iter::from_fn(move || {
+        let start = rest.find(|c: char| !c.is_ascii_whitespace())?;
+        let len = rest[start..]
+            .find(|c: char| c.is_ascii_whitespace())
+            .unwrap_or(rest.len() - start);
+        let at = base + start;
+        let word = &rest[start..start + len];
+        rest = &rest[start + len..];
+        base = at + len;
+        Some((at, word))
+    })
+}
+
 /// Parse the kernel command line.
 ///
 /// Words are separated by ASCII whitespace; a word is `key=value` (split at
 /// the first `=`, so values may contain `=`) or a bare `key`. Keys are
 /// case-sensitive; `mode` and log levels are not. Each key may appear at
-/// most once. An empty line gives [`Options::default`].
+/// most once. A standalone `--` ends the options: the rest of the line is
+/// split into [`Options::init_args`] (double quotes group words, see
+/// [`split_init_args`](crate::split_init_args)). An empty line gives
+/// [`Options::default`].
 pub fn parse(s: &str) -> Result<Options, CmdlineError> {
     let mut o = Options::default();
     let mut seen = [false; KNOWN_OPTIONS.len()];
-    for word in s.split_ascii_whitespace() {
+    for (at, word) in words(s) {
+        if word == "--" {
+            o.init_args = split_init_args(&s[at + 2..])?;
+            break;
+        }
         let (k, value) = match word.split_once('=') {
             Some((k, v)) => (k, Some(v)),
             None => (word, None),
@@ -184,17 +229,12 @@ pub fn parse(s: &str) -> Result<Options, CmdlineError> {
         };
         match key {
             "mode" => {
-                o.mode = if v.eq_ignore_ascii_case("demo") {
-                    Mode::Demo
-                } else if v.eq_ignore_ascii_case("test") {
-                    Mode::Test
-                } else if v.eq_ignore_ascii_case("bench") {
-                    Mode::Bench
-                } else {
-                    return Err(CmdlineError::InvalidMode {
+                o.mode = Mode::ALL
+                    .into_iter()
+                    .find(|m| v.eq_ignore_ascii_case(m.as_str()))
+                    .ok_or_else(|| CmdlineError::InvalidMode {
                         value: v.to_string(),
-                    });
-                }
+                    })?;
             }
             "log" => o.log = LogFilter::parse(v)?,
             "ktest.filter" => o.ktest_filter = Some(v.to_string()),
@@ -247,16 +287,19 @@ mod tests {
         assert_eq!(parse("mode=bench").unwrap().mode, Mode::Bench);
         assert_eq!(
             err("mode=tests"),
-            "invalid mode `tests` (expected `demo`, `test` or `bench`)"
+            "invalid mode `tests` (expected `demo`, `test`, `bench` or `user`)"
         );
         assert_eq!(
             err("mode"),
-            "option `mode` needs a value: `mode=demo|test|bench`"
+            "option `mode` needs a value: `mode=demo|test|bench|user`"
         );
         assert_eq!(
             err("mode="),
-            "option `mode` needs a value: `mode=demo|test|bench`"
+            "option `mode` needs a value: `mode=demo|test|bench|user`"
         );
+        assert_eq!(parse("mode=user").unwrap().mode, Mode::User);
+        assert_eq!(parse("mode=User").unwrap().mode, Mode::User);
+        assert_eq!(Mode::User.to_string(), "user");
         assert_eq!(Mode::Test.to_string(), "test");
         assert_eq!(Mode::default(), Mode::Demo);
     }
@@ -393,6 +436,7 @@ mod tests {
                 timer_hz: 1000,
                 verbose: true,
                 vmstat: false,
+                init_args: Vec::new(),
             }
         );
         assert!(parse("vmstat").unwrap().vmstat);
@@ -468,6 +512,73 @@ mod tests {
              timer.hz=100 verbose"
         );
         assert_eq!(parse(&o.to_string()).unwrap(), o);
+    }
+
+    #[test]
+    fn init_args_after_double_dash() {
+        let o = parse("mode=user log=warn -- /bin/testrun fork").unwrap();
+        assert_eq!(o.mode, Mode::User);
+        assert_eq!(o.log.default_level(), LevelFilter::Warn);
+        assert_eq!(o.init_args, ["/bin/testrun", "fork"]);
+        // Words after `--` are not options, even if they look like them,
+        // and a second `--` is an argument.
+        let o = parse("-- mode=test verbose -- x").unwrap();
+        assert_eq!(o.mode, Mode::Demo);
+        assert!(!o.verbose);
+        assert_eq!(o.init_args, ["mode=test", "verbose", "--", "x"]);
+        // Quoted arguments keep their spaces; the `--` may end the line.
+        let o = parse(r#"verbose -- /bin/sh -c "echo \"a  b\"" """#).unwrap();
+        assert_eq!(o.init_args, ["/bin/sh", "-c", r#"echo "a  b""#, ""]);
+        assert_eq!(
+            parse("mode=user --").unwrap().init_args,
+            Vec::<String>::new()
+        );
+        assert_eq!(parse("--\t").unwrap().init_args, Vec::<String>::new());
+        // `--` must stand alone: glued to something it is an unknown option.
+        assert_eq!(
+            parse("--x"),
+            Err(CmdlineError::UnknownOption {
+                key: "--x".to_string()
+            })
+        );
+        assert_eq!(
+            parse("a--"),
+            Err(CmdlineError::UnknownOption {
+                key: "a--".to_string()
+            })
+        );
+        // Errors before `--` are still reported; quotes before it are not
+        // special.
+        assert_eq!(err("foo -- x"), err("foo"));
+        assert_eq!(
+            err(r#"-- "open"#),
+            "unterminated `\"` in the init arguments (in `open`)"
+        );
+    }
+
+    #[test]
+    fn words_with_offsets() {
+        let w: Vec<(usize, &str)> = words(" ab\tc  d ").collect();
+        assert_eq!(w, [(1, "ab"), (4, "c"), (7, "d")]);
+        assert_eq!(words("").count(), 0);
+        assert_eq!(words("é ω").collect::<Vec<_>>(), [(0, "é"), (3, "ω")]);
+    }
+
+    #[test]
+    fn display_quotes_init_args() {
+        let o = Options {
+            mode: Mode::User,
+            init_args: ["/bin/testrun", "a b", "", r#"q"\"#]
+                .map(str::to_string)
+                .to_vec(),
+            ..Options::default()
+        };
+        let line = o.to_string();
+        assert_eq!(
+            line,
+            r#"mode=user log=info ktest.skip=0 ktest.timeout=60000 timer.hz=100 -- /bin/testrun "a b" "" "q\"\\""#
+        );
+        assert_eq!(parse(&line).unwrap(), o);
     }
 
     #[test]

@@ -1,8 +1,12 @@
 //! Property tests: `parse` and `LogFilter::parse` never panic, valid
-//! options survive a print/parse round trip, and `level_for` agrees with a
-//! component-based reference model of "most specific rule wins".
+//! options (init arguments included) survive a print/parse round trip,
+//! quoting init arguments splits back to the same arguments, and
+//! `level_for` agrees with a component-based reference model of "most
+//! specific rule wins".
 
-use ferrite_cmdline::{CmdlineError, LevelFilter, LogFilter, Mode, Options, parse};
+use ferrite_cmdline::{
+    CmdlineError, LevelFilter, LogFilter, Mode, Options, parse, quote_init_arg, split_init_args,
+};
 use proptest::prelude::*;
 
 const LEVELS: [LevelFilter; 6] = [
@@ -24,6 +28,8 @@ fn word() -> impl Strategy<Value = String> {
         "ktest.timeout",
         "timer.hz",
         "verbose",
+        "--",
+        "\"",
         "",
         "Mode",
         "ktest",
@@ -57,6 +63,9 @@ fn word() -> impl Strategy<Value = String> {
         "1e3",
         "é",
         "ß=ω",
+        "user",
+        "\"a b\"",
+        "\\\"",
     ]);
     prop_oneof![
         3 => (key.clone(), value).prop_map(|(k, v)| format!("{k}={v}")),
@@ -104,9 +113,22 @@ fn reference(
     best.map_or(default, |b| b.2)
 }
 
+/// Init arguments: mostly awkward characters (quotes, backslashes, spaces
+/// of both kinds), sometimes anything at all.
+fn init_arg() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => "[a-z/\"\\\\ \t=-]{0,8}",
+        1 => "[ \u{a0}\u{2003}x]{0,3}",
+        1 => any::<String>(),
+    ]
+}
+
 fn options() -> impl Strategy<Value = Options> {
     (
-        any::<bool>(),
+        (
+            prop::sample::select(Mode::ALL.to_vec()),
+            prop::collection::vec(init_arg(), 0..4),
+        ),
         (
             level(),
             prop::collection::btree_map(path(3).prop_map(|p| p.join("::")), level(), 0..4),
@@ -118,13 +140,14 @@ fn options() -> impl Strategy<Value = Options> {
         any::<bool>(),
     )
         .prop_map(
-            |(test, (default, rules), filter, skip, timeout, hz, verbose)| {
+            |((mode, init_args), (default, rules), filter, skip, timeout, hz, verbose)| {
                 let mut spec = default.to_string();
                 for (p, l) in rules {
                     spec.push_str(&format!(",{p}={l}"));
                 }
                 Options {
-                    mode: if test { Mode::Test } else { Mode::Demo },
+                    mode,
+                    init_args,
                     log: LogFilter::parse(&spec).unwrap(),
                     ktest_filter: filter,
                     ktest_skip: skip,
@@ -193,6 +216,54 @@ proptest! {
     fn options_round_trip(o in options()) {
         let line = o.to_string();
         prop_assert_eq!(parse(&line).unwrap(), o, "line: {}", line);
+    }
+
+    #[test]
+    fn quoted_init_args_split_back(
+        args in prop::collection::vec(init_arg(), 0..6),
+        seps in prop::collection::vec("[ \t\n\r]{1,3}", 7),
+    ) {
+        let quoted: Vec<String> = args.iter().map(|a| quote_init_arg(a).into_owned()).collect();
+        let line = quoted.join(" ");
+        prop_assert_eq!(split_init_args(&line).unwrap(), args.clone(), "line: {}", line);
+        // The same with any ASCII whitespace around and between them.
+        let mut spaced = seps[6].clone();
+        for (q, sep) in quoted.iter().zip(&seps) {
+            spaced.push_str(q);
+            spaced.push_str(sep);
+        }
+        prop_assert_eq!(split_init_args(&spaced).unwrap(), args, "line: {:?}", spaced);
+    }
+
+    #[test]
+    fn init_args_never_panic(s in "[a \"\\\\\t]{0,24}") {
+        match split_init_args(&s) {
+            // Without quotes, splitting is splitting on whitespace.
+            Ok(args) if !s.contains('"') && !s.contains('\\') => {
+                let words: Vec<&str> = s.split_ascii_whitespace().collect();
+                prop_assert_eq!(args, words);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let unterminated = matches!(e, CmdlineError::UnterminatedQuote { .. });
+                prop_assert!(unterminated, "unexpected error {:?}", e);
+                check_message(&e)?;
+            }
+        }
+    }
+
+    #[test]
+    fn double_dash_splits_options_from_args(
+        o in options(),
+        args in prop::collection::vec("[a-z=.-]{1,6}", 0..5),
+    ) {
+        // Whatever follows `--` is arguments, never options.
+        let o = Options { init_args: Vec::new(), ..o };
+        let line = format!("{o} -- {}", args.join(" "));
+        let parsed = parse(&line).unwrap();
+        prop_assert_eq!(&parsed.init_args, &args);
+        let without_args = Options { init_args: Vec::new(), ..parsed };
+        prop_assert_eq!(without_args, o);
     }
 
     #[test]
