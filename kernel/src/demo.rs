@@ -23,7 +23,7 @@ crate::malloc_type!(M_DEMO, "demo", 64 * 1024);
 
 /// An address space: mmap, page faults, fork with copy-on-write, mlock.
 fn address_spaces() {
-    use crate::arch::x86_64::probe;
+    use crate::uvm::copy;
     use crate::uvm::map::MapRequest;
     use crate::uvm::vmspace::{PAGE, Vmspace, default_layout};
     use crate::uvm::{VmProt, amap, anon, fault};
@@ -36,7 +36,7 @@ fn address_spaces() {
     );
     parent.activate();
     for i in 0..16 {
-        probe::copyout_u8(a + i * PAGE, i as u8).expect("write");
+        copy::copyout_u8(a + i * PAGE, i as u8).expect("write");
     }
     Vmspace::deactivate();
     log::info!(
@@ -55,10 +55,10 @@ fn address_spaces() {
         amap::refs(am.amap)
     );
     child.activate();
-    probe::copyout_u8(a, 0xaa).expect("child write");
+    copy::copyout_u8(a, 0xaa).expect("child write");
     Vmspace::deactivate();
     parent.activate();
-    let seen = probe::copyin_u8(a).expect("parent read");
+    let seen = copy::copyin_u8(a).expect("parent read");
     Vmspace::deactivate();
     log::info!(
         "vmspace: the child wrote 0xaa to page 0, the parent still reads {seen:#x}; {} copy-on-write faults so far",

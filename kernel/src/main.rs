@@ -64,6 +64,7 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     uvm::physmem::init(boot_info);
     let pmap_report = pmap::kernel::bootstrap(boot_info);
     uvm::init();
+    kern::sched::init();
 
     let raw_cmdline = arch::x86_64::fw_cfg::read_cmdline();
     let opts = match ferrite_cmdline::parse(&raw_cmdline) {
@@ -93,5 +94,9 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
         ferrite_cmdline::Mode::Demo => demo::run(&opts),
         ferrite_cmdline::Mode::Test => ktest::run(&opts),
         ferrite_cmdline::Mode::Bench => bench::run(),
+        ferrite_cmdline::Mode::User => {
+            kprintln!("ferrite: mode=user needs processes (not yet)");
+            arch::x86_64::qemu::exit(arch::x86_64::qemu::ExitCode::Failure)
+        }
     }
 }

@@ -1,7 +1,13 @@
 //! Machine-independent kernel services: errors, logging, the panic path,
-//! kernel memory (`mem`: pools, kmem, malloc types).
+//! kernel memory (`mem`: pools, kmem, malloc types), threads and scheduling
+//! (`sched`), the system-call layer (`syscall`), the return to user mode
+//! (`userret`) and signals (`sig`).
 
 pub mod error;
 pub mod log;
 pub mod mem;
 pub mod panic;
+pub mod sched;
+pub mod sig;
+pub mod syscall;
+pub mod userret;

@@ -19,6 +19,7 @@ pub mod leak;
 #[cfg(feature = "ktest-selftest")]
 mod selftest;
 mod tests;
+pub mod user;
 
 use crate::arch::x86_64::{apic, qemu, trap, tsc};
 use crate::dev::console::{self, TestLine};

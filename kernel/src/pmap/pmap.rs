@@ -25,7 +25,9 @@ use super::{Paddr, PageMd, PmapFlags, Vaddr, VmProt};
 use crate::kern::error::{KResult, KernError};
 use crate::uvm::page::PageUse;
 use crate::uvm::physmem;
+use crate::arch::x86_64::percpu::{self, MAX_CPUS};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
 use spin::Mutex;
 use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::structures::paging::PhysFrame;
@@ -46,15 +48,29 @@ struct PmapData {
 
 struct PmapState {
     pmaps: Vec<Option<PmapData>>,
-    tlb: TlbQueue,
-    active: u32,
+    /// Unused ids (so creating a pmap never scans the table).
+    free_ids: Vec<u32>,
+    /// Each CPU's queue of pending TLB invalidations.
+    tlb: [TlbQueue; MAX_CPUS],
 }
 
 static STATE: Mutex<PmapState> = Mutex::new(PmapState {
     pmaps: Vec::new(),
-    tlb: TlbQueue::new(),
-    active: KERNEL_ID,
+    free_ids: Vec::new(),
+    tlb: [const { TlbQueue::new() }; MAX_CPUS],
 });
+
+/// The pmap each CPU has loaded (its id). Read and written without the
+/// pmap lock: only the CPU itself changes its entry (activate, destroy).
+static ACTIVE: [AtomicU32; MAX_CPUS] = [const { AtomicU32::new(KERNEL_ID) }; MAX_CPUS];
+
+fn cpu() -> usize {
+    percpu::try_this_cpu().map_or(0, |c| c.id())
+}
+
+fn active() -> u32 {
+    ACTIVE[cpu()].load(Ordering::Relaxed)
+}
 
 fn with<R>(f: impl FnOnce(&mut PmapState) -> R) -> R {
     x86_64::instructions::interrupts::without_interrupts(|| f(&mut STATE.lock()))
@@ -184,7 +200,7 @@ impl PmapState {
 
     /// True if a change to `id`'s mappings must reach the TLB.
     fn visible(&self, id: u32) -> bool {
-        id == KERNEL_ID || self.active == id
+        id == KERNEL_ID || active() == id
     }
 
     fn invalidate(&mut self, id: u32, va: Vaddr) {
@@ -195,9 +211,9 @@ impl PmapState {
             .as_ref()
             .is_some_and(|d| d.removing_all)
         {
-            self.tlb.invalidate_all();
+            self.tlb[cpu()].invalidate_all();
         } else {
-            self.tlb.invalidate(va);
+            self.tlb[cpu()].invalidate(va);
         }
     }
 
@@ -426,9 +442,9 @@ impl PmapState {
 
     /// Destroy pmap `id`: every mapping and every page-table page goes.
     fn destroy(&mut self, id: u32) {
-        if self.active == id {
+        if active() == id {
             activate_tables(self.data(KERNEL_ID).pml4);
-            self.active = KERNEL_ID;
+            ACTIVE[cpu()].store(KERNEL_ID, Ordering::Relaxed);
         }
         let pml4 = self.data(id).pml4;
         for i4 in 0..ENTRIES / 2 {
@@ -464,6 +480,8 @@ impl PmapState {
             .take()
             .expect("destroy of a destroyed pmap");
         debug_assert_eq!(d.resident, 0, "pmap destroyed with mappings left");
+        // Room was reserved when the id was handed out.
+        self.free_ids.push(id);
     }
 }
 
@@ -528,9 +546,17 @@ fn out_of_memory(flags: PmapFlags, what: &str, e: KernError) -> KernError {
 #[derive(Debug)]
 pub struct Pmap {
     id: u32,
+    /// The top-level table (fixed for the pmap's life; the kernel's is
+    /// looked up, being registered at boot).
+    pml4: Paddr,
 }
 
-static KERNEL_PMAP: Pmap = Pmap { id: KERNEL_ID };
+static KERNEL_PML4: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+static KERNEL_PMAP: Pmap = Pmap {
+    id: KERNEL_ID,
+    pml4: 0,
+};
 
 /// Counters of one pmap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -549,11 +575,13 @@ impl Pmap {
 
     /// Register the kernel's top-level table (done once by `kernel::bootstrap`).
     pub(super) fn init_kernel(pml4: Paddr) {
+        KERNEL_PML4.store(pml4, core::sync::atomic::Ordering::Relaxed);
         with(|st| {
             assert!(st.pmaps.is_empty(), "kernel pmap registered twice");
             // Room for many address spaces up front: growing the table later
             // is fine, but would show up in tests' leak checks.
             st.pmaps.reserve(256);
+            st.free_ids.reserve(256);
             st.pmaps.push(Some(PmapData {
                 pml4,
                 refs: 1,
@@ -582,13 +610,15 @@ impl Pmap {
                 ptps: 1,
                 removing_all: false,
             };
-            let id = match st.pmaps.iter().position(|p| p.is_none()) {
+            let id = match st.free_ids.pop() {
                 Some(i) => {
-                    st.pmaps[i] = Some(data);
-                    i
+                    st.pmaps[i as usize] = Some(data);
+                    i as usize
                 }
                 None => {
-                    if st.pmaps.try_reserve(1).is_err() {
+                    // Room for the id in the free list too, so destroying
+                    // the pmap never needs memory.
+                    if st.pmaps.try_reserve(1).is_err() || st.free_ids.try_reserve(1).is_err() {
                         physmem::free_page(pml4);
                         return Err(KernError::NoMem);
                     }
@@ -596,14 +626,20 @@ impl Pmap {
                     st.pmaps.len() - 1
                 }
             };
-            Ok(Pmap { id: id as u32 })
+            Ok(Pmap {
+                id: id as u32,
+                pml4,
+            })
         })
     }
 
     /// Another handle on this pmap (pmap_reference).
     pub fn reference(&self) -> Pmap {
         with(|st| st.data(self.id).refs += 1);
-        Pmap { id: self.id }
+        Pmap {
+            id: self.id,
+            pml4: self.pml4,
+        }
     }
 
     /// Physical address of the top-level table.
@@ -612,14 +648,24 @@ impl Pmap {
     }
 
     /// Switch the CPU to this pmap (pmap_activate). Non-global TLB entries
-    /// of the previous address space go with the CR3 load.
+    /// of the previous address space go with the CR3 load. Takes no lock
+    /// (the scheduler calls it in the middle of a thread switch).
     pub fn activate(&self) {
-        with(|st| {
-            if st.active != self.id {
-                activate_tables(st.data(self.id).pml4);
-                st.active = self.id;
-            }
-        })
+        let c = cpu();
+        if ACTIVE[c].load(Ordering::Relaxed) != self.id {
+            let pml4 = if self.id == KERNEL_ID {
+                KERNEL_PML4.load(core::sync::atomic::Ordering::Relaxed)
+            } else {
+                self.pml4
+            };
+            activate_tables(pml4);
+            ACTIVE[c].store(self.id, Ordering::Relaxed);
+        }
+    }
+
+    /// True if this CPU has this pmap loaded.
+    pub fn is_active(&self) -> bool {
+        active() == self.id
     }
 
     /// Map `va` to `pa` with `prot` (pmap_enter). Replaces another page
@@ -651,7 +697,7 @@ impl Pmap {
         with(|st| {
             st.data(self.id).removing_all = true;
             if st.visible(self.id) {
-                st.tlb.invalidate_all();
+                st.tlb[cpu()].invalidate_all();
             }
         });
     }
@@ -755,7 +801,7 @@ fn lower(e: u64, prot: VmProt) -> u64 {
 
 /// Carry out the queued TLB invalidations (pmap_update).
 pub fn update() {
-    with(|st| st.tlb.flush());
+    with(|st| st.tlb[cpu()].flush());
 }
 
 /// Map `va` to `pa` in the kernel pmap without pv tracking (pmap_kenter_pa):
@@ -888,8 +934,8 @@ pub fn set_memattr(pa: Paddr, attr: MemAttr) -> KResult<()> {
         if attr == MemAttr::WriteBack {
             st.merge_direct_map(pa);
         }
-        st.tlb.invalidate_all();
-        st.tlb.flush();
+        st.tlb[cpu()].invalidate_all();
+        st.tlb[cpu()].flush();
         // Lines cached under the old type must not linger.
         // SAFETY: WBINVD writes back and invalidates caches; no memory changes.
         unsafe { core::arch::asm!("wbinvd", options(nostack)) };
@@ -923,7 +969,7 @@ impl PmapState {
                 let parent_flags = (Pte::PRESENT | Pte::WRITABLE).bits();
                 direct::write_u64(s, new | parent_flags);
                 self.data(KERNEL_ID).ptps += 1;
-                self.tlb.invalidate_all();
+                self.tlb[cpu()].invalidate_all();
                 table = new;
             } else {
                 table = addr_of(e);

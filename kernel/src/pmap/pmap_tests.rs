@@ -15,8 +15,10 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
 const VA: Vaddr = 0x0000_1000_0000_0000;
-/// A kernel-half address nothing else maps (its PDPT exists from boot).
-const KVA: Vaddr = 0xffff_c000_0000_0000;
+/// A kernel-half address nothing else maps: outside the kernel map (which
+/// hands out 0xffff_c000_...), so the tests own its page tables (its PDPT
+/// exists from boot).
+const KVA: Vaddr = 0xffff_c100_0000_0000;
 const RW: VmProt = VmProt::READ.union(VmProt::WRITE);
 const NONE: PmapFlags = PmapFlags::empty();
 

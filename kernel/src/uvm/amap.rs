@@ -52,6 +52,45 @@ pub fn lookup(a: AmapHandle, slot: usize) -> Option<AnonRef> {
     with(|arena| arena.get(a).lookup(slot))
 }
 
+/// The anon in `slot` with an extra reference taken for the caller (so it
+/// stays alive while the caller maps it, whatever happens to the slot);
+/// the caller drops it with `anon::drop_ref`.
+pub fn lookup_ref(a: AmapHandle, slot: usize) -> Option<AnonRef> {
+    with(|arena| {
+        let an = arena.get(a).lookup(slot)?;
+        anon::add_ref(an);
+        Some(an)
+    })
+}
+
+/// Put `new` in `slot` if the slot still holds `expected` (None: empty),
+/// atomically; the anon that was there loses the amap's reference.
+/// `Err(())` if the slot changed meanwhile (the caller keeps `new`).
+pub fn replace_if(
+    a: AmapHandle,
+    slot: usize,
+    expected: Option<AnonRef>,
+    new: AnonRef,
+) -> KResult<Result<(), ()>> {
+    let old = with(|arena| {
+        let am = arena.get_mut(a);
+        if am.lookup(slot) != expected {
+            return Ok(Err(()));
+        }
+        am.add(slot, new, expected.is_some()).map(Ok)
+    })
+    .map_err(err)?;
+    match old {
+        Err(()) => Ok(Err(())),
+        Ok(old) => {
+            if let Some(old) = old {
+                anon::drop_ref(old);
+            }
+            Ok(Ok(()))
+        }
+    }
+}
+
 /// Put `anon` in `slot` (its reference moves into the amap). With
 /// `replace`, the anon that was there loses the amap's reference.
 pub fn add(a: AmapHandle, slot: usize, anon: AnonRef, replace: bool) -> KResult<()> {

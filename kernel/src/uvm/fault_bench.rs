@@ -4,7 +4,7 @@
 
 use super::map::MapRequest;
 use super::vmspace::{PAGE, Vmspace, default_layout};
-use crate::arch::x86_64::probe;
+use crate::uvm::copy;
 use crate::bench::{cycles, report};
 use crate::uvm::VmProt;
 use alloc::sync::Arc;
@@ -15,7 +15,7 @@ const RW: VmProt = VmProt::READ.union(VmProt::WRITE);
 fn touch(vs: &Arc<Vmspace>, a: u64, n: u64, v: u8) {
     vs.activate();
     for i in 0..n {
-        probe::copyout_u8(a + i * PAGE, v).expect("bench touch");
+        copy::copyout_u8(a + i * PAGE, v).expect("bench touch");
     }
     Vmspace::deactivate();
 }

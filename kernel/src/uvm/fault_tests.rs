@@ -11,8 +11,8 @@ use super::object;
 use super::page::PageUse;
 use super::physmem;
 use super::vmspace::{PAGE, Vmspace, default_layout};
-use crate::arch::x86_64::probe::{self, Fault};
-use crate::kern::error::KernError;
+use crate::uvm::copy;
+use crate::kern::error::{KResult, KernError};
 use crate::kern::mem::pool::PoolFlags;
 use crate::ktest::ktest;
 use crate::pmap::pte::Pte;
@@ -28,17 +28,17 @@ fn space() -> Arc<Vmspace> {
 }
 
 /// Read a byte of `vs` as a program would (faulting pages in).
-fn peek(vs: &Arc<Vmspace>, va: u64) -> Result<u8, Fault> {
+fn peek(vs: &Arc<Vmspace>, va: u64) -> KResult<u8> {
     vs.activate();
-    let r = probe::copyin_u8(va);
+    let r = copy::copyin_u8(va);
     Vmspace::deactivate();
     r
 }
 
 /// Write a byte into `vs`.
-fn poke(vs: &Arc<Vmspace>, va: u64, v: u8) -> Result<(), Fault> {
+fn poke(vs: &Arc<Vmspace>, va: u64, v: u8) -> KResult<()> {
     vs.activate();
-    let r = probe::copyout_u8(va, v);
+    let r = copy::copyout_u8(va, v);
     Vmspace::deactivate();
     r
 }
@@ -100,7 +100,7 @@ fn read_then_write_of_the_same_anon_keeps_one_page() {
 fn a_fault_outside_any_mapping_is_an_error() {
     let vs = space();
     let e = peek(&vs, 0x5000_0000).expect_err("nothing is mapped there");
-    assert_eq!(e.addr, 0x5000_0000);
+    assert_eq!(e, KernError::Fault, "a copy from nowhere is EFAULT");
     assert_eq!(
         fault::fault(&vs, 0x5000_0000, RO, false),
         Err(KernError::Fault)
@@ -510,13 +510,13 @@ fn unmapping_drops_the_anons() {
 }
 
 #[ktest]
-fn the_kernel_fault_hook_ignores_kernel_addresses_and_inactive_spaces() {
+fn copies_ignore_kernel_addresses_and_inactive_spaces() {
     let vs = space();
     let a = vs.map(MapRequest::anon(PAGE, RW)).unwrap();
     // Not active: a copyin of a user address faults without a vmspace to ask.
-    assert!(probe::copyin_u8(a).is_err());
+    assert!(copy::copyin_u8(a).is_err());
     // A kernel address is never resolved by the VM fault routine.
-    assert!(probe::copyin_u8(0xffff_c000_0000_0000).is_err());
+    assert!(copy::copyin_u8(0xffff_c000_0000_0000).is_err());
     assert_eq!(peek(&vs, a), Ok(0));
 }
 

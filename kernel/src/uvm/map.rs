@@ -8,7 +8,11 @@
 //!   pages kept even when idle, so allocating a kernel map entry never
 //!   depends on other pools' memory and never recurses into the kernel
 //!   map: pool pages come from the page allocator through the direct map);
-//! - each map is behind its own lock (one CPU for now);
+//! - each map is behind its own sleepable reader-writer lock (UVM's map
+//!   lock): `read()` gives shared access (faults: lookups that do not
+//!   restructure the splay tree), `write()` exclusive access (every
+//!   change; lookups may splay). A holder may sleep. The convenience
+//!   methods on `VmMap` take the lock for one operation;
 //! - `unmap` returns the removed entries, so the caller drops the
 //!   references they hold after the map lock is released (UVM's two-step
 //!   unmap).
@@ -20,10 +24,11 @@
 use crate::kern::error::{KResult, KernError};
 use crate::kern::mem::pool::PoolFlags;
 use crate::kern::mem::pool_arena::{Handle, PoolArena};
+use crate::kern::sched::rwlock::{ReadGuard, RwLock, WriteGuard};
 use crate::uvm::{Vaddr, VmProt};
 use alloc::vec::Vec;
 use ferrite_vmmap as vm;
-use spin::{Mutex, Once};
+use spin::Once;
 
 pub use vm::{Advice, EntryFlags, Inherit, UserLayout};
 
@@ -162,6 +167,27 @@ impl vm::EntryStore<Backing> for Store<'_> {
     }
 }
 
+/// A read-only view of a map's entries (for lookups under the shared lock).
+struct RoStore<'a> {
+    arena: &'a PoolArena<MapEntry>,
+}
+
+impl vm::EntryStore<Backing> for RoStore<'_> {
+    type Handle = Handle;
+    fn alloc(&mut self, _: MapEntry) -> Option<Handle> {
+        unreachable!("allocation through a read-only map view")
+    }
+    fn free(&mut self, _: Handle) -> MapEntry {
+        unreachable!("free through a read-only map view")
+    }
+    fn get(&self, h: Handle) -> &MapEntry {
+        self.arena.get(h)
+    }
+    fn get_mut(&mut self, _: Handle) -> &mut MapEntry {
+        unreachable!("change through a read-only map view")
+    }
+}
+
 struct MapInner {
     map: vm::Map<Handle>,
     entries: PoolArena<MapEntry>,
@@ -178,6 +204,15 @@ impl MapInner {
             },
         )
     }
+
+    fn ro(&self) -> (&vm::Map<Handle>, RoStore<'_>) {
+        (
+            &self.map,
+            RoStore {
+                arena: &self.entries,
+            },
+        )
+    }
 }
 
 /// What kind of map: the kernel's, or a user address space's.
@@ -189,7 +224,7 @@ pub enum MapKind {
 
 /// An address map.
 pub struct VmMap {
-    inner: Mutex<MapInner>,
+    inner: RwLock<MapInner>,
 }
 
 /// A request for a new mapping.
@@ -294,12 +329,19 @@ impl VmMap {
             MapKind::Kernel => &KERNEL_MAP_ENTRY_POOL,
             MapKind::User => &MAP_ENTRY_POOL,
         };
+        let name = match kind {
+            MapKind::Kernel => "kernel_map",
+            MapKind::User => "vm_map",
+        };
         VmMap {
-            inner: Mutex::new(MapInner {
-                map: vm::Map::new(min, max, topdown),
-                entries: PoolArena::new(pool),
-                layout,
-            }),
+            inner: RwLock::new(
+                name,
+                MapInner {
+                    map: vm::Map::new(min, max, topdown),
+                    entries: PoolArena::new(pool),
+                    layout,
+                },
+            ),
         }
     }
 
@@ -308,44 +350,29 @@ impl VmMap {
         VmMap::new(MapKind::User, layout.min, layout.max, true, Some(layout))
     }
 
-    fn with<R>(&self, f: impl FnOnce(&mut MapInner) -> R) -> R {
-        x86_64::instructions::interrupts::without_interrupts(|| f(&mut self.inner.lock()))
+    /// Lock the map shared (vm_map_lock_read).
+    pub fn read(&self) -> MapRead<'_> {
+        MapRead {
+            g: self.inner.read(),
+        }
+    }
+
+    /// Lock the map exclusively (vm_map_lock).
+    pub fn write(&self) -> MapWrite<'_> {
+        MapWrite {
+            g: self.inner.write(),
+        }
     }
 
     /// Establish a mapping (uvm_map). Returns its address.
     pub fn map(&self, req: MapRequest) -> KResult<Vaddr> {
-        self.with(|m| {
-            let hint = match (req.hint, m.layout) {
-                (Some(h), _) => Some(h),
-                (None, Some(layout)) => Some(layout.default_addr(req.len, m.map.topdown())),
-                (None, None) => None,
-            };
-            let vreq = vm::MapRequest {
-                hint,
-                fixed: req.fixed,
-                len: req.len,
-                align: req.align,
-                prot: from_prot(req.prot),
-                max_prot: from_prot(req.max_prot),
-                inherit: req.inherit,
-                advice: req.advice,
-                flags: req.flags,
-                backing: req.backing,
-                merge: req.merge,
-            };
-            let (map, mut store) = m.store(flags_for(req.nowait));
-            map.map(&mut store, vreq).map_err(map_err)
-        })
+        self.write().map(req)
     }
 
     /// Remove the mappings in `[start, end)` (clipping entries at both
     /// ends) and return the removed entries, to be reaped.
     pub fn unmap(&self, start: Vaddr, end: Vaddr) -> KResult<DeadEntries> {
-        self.with(|m| {
-            let (map, mut store) = m.store(PoolFlags::WAITOK);
-            let removed = map.unmap(&mut store, start, end).map_err(map_err)?;
-            Ok(DeadEntries { removed })
-        })
+        self.write().unmap(start, end)
     }
 
     /// Free the dead entries of an `unmap`, in address order, calling `f`
@@ -353,10 +380,11 @@ impl VmMap {
     /// references it held).
     pub fn reap(&self, mut dead: DeadEntries, mut f: impl FnMut(EntryInfo)) {
         loop {
-            let next = self.with(|m| {
-                let (_, mut store) = m.store(PoolFlags::WAITOK);
+            let next = {
+                let mut w = self.write();
+                let (_, mut store) = w.g.store(PoolFlags::WAITOK);
                 dead.removed.pop(&mut store).map(|e| EntryInfo::of(&e))
-            });
+            };
             match next {
                 Some(info) => f(info),
                 None => break,
@@ -376,37 +404,23 @@ impl VmMap {
     /// Change the protection of `[start, end)` (uvm_map_protect); with
     /// `set_max`, the maximum protection too.
     pub fn protect(&self, start: Vaddr, end: Vaddr, prot: VmProt, set_max: bool) -> KResult<()> {
-        self.with(|m| {
-            let (map, mut store) = m.store(PoolFlags::WAITOK);
-            map.protect(&mut store, start, end, from_prot(prot), set_max)
-                .map_err(map_err)
-        })
+        self.write().protect(start, end, prot, set_max)
     }
 
     /// Set the inheritance of `[start, end)` (uvm_map_inherit).
     pub fn inherit(&self, start: Vaddr, end: Vaddr, inherit: Inherit) -> KResult<()> {
-        self.with(|m| {
-            let (map, mut store) = m.store(PoolFlags::WAITOK);
-            map.inherit(&mut store, start, end, inherit)
-                .map_err(map_err)
-        })
+        self.write().inherit(start, end, inherit)
     }
 
     /// Set the paging advice of `[start, end)` (uvm_map_advice).
     pub fn advise(&self, start: Vaddr, end: Vaddr, advice: Advice) -> KResult<()> {
-        self.with(|m| {
-            let (map, mut store) = m.store(PoolFlags::WAITOK);
-            map.advise(&mut store, start, end, advice).map_err(map_err)
-        })
+        self.write().advise(start, end, advice)
     }
 
-    /// The entry containing `addr` (uvm_map_lookup_entry).
+    /// The entry containing `addr` (uvm_map_lookup_entry), under the
+    /// shared lock.
     pub fn lookup(&self, addr: Vaddr) -> Option<EntryInfo> {
-        self.with(|m| {
-            let (map, mut store) = m.store(PoolFlags::WAITOK);
-            let h = map.lookup(&mut store, addr)?;
-            Some(EntryInfo::of(vm::EntryStore::get(&store, h)))
-        })
+        self.read().lookup(addr)
     }
 
     /// Where a mapping of `len` bytes would go (without making it).
@@ -417,96 +431,237 @@ impl VmMap {
         hint: Option<Vaddr>,
         topdown: bool,
     ) -> Option<Vaddr> {
-        self.with(|m| {
-            let (map, mut store) = m.store(PoolFlags::WAITOK);
-            map.findspace(&mut store, len, align, hint, topdown)
-        })
+        self.write().findspace(len, align, hint, topdown)
     }
 
     /// Visit every entry in address order, read-only (inspection, the pmap
     /// viewer). The map is locked meanwhile: `f` must not use the map.
-    pub fn walk(&self, mut f: impl FnMut(&EntryInfo)) {
-        self.with(|m| {
-            let (map, mut store) = m.store(PoolFlags::WAITOK);
-            let mut cur = map.first_entry(&mut store);
-            while let Some(h) = cur {
-                f(&EntryInfo::of(vm::EntryStore::get(&store, h)));
-                cur = map.successor(&mut store, h);
-            }
-        })
+    pub fn walk(&self, f: impl FnMut(&EntryInfo)) {
+        self.read().walk(f)
     }
 
     /// Change attributes of the entries in `[start, end)` after clipping
     /// them to the range: `f` sees each entry (never its bounds).
-    pub fn modify(
-        &self,
-        start: Vaddr,
-        end: Vaddr,
-        mut f: impl FnMut(&mut MapEntry),
-    ) -> KResult<()> {
-        self.with(|m| {
-            let (map, mut store) = m.store(PoolFlags::WAITOK);
-            map.clip(&mut store, start, end).map_err(map_err)?;
-            let mut cur = map.lookup(&mut store, start);
-            if cur.is_none() {
-                cur = map.first_entry(&mut store);
-                while let Some(h) = cur {
-                    if vm::EntryStore::get(&store, h).start >= start {
-                        break;
-                    }
-                    cur = map.successor(&mut store, h);
-                }
-            }
-            while let Some(h) = cur {
-                let e = vm::EntryStore::get_mut(&mut store, h);
-                if e.start >= end {
-                    break;
-                }
-                let (s, en) = (e.start, e.end);
-                f(e);
-                debug_assert!(
-                    e.start == s && e.end == en,
-                    "modify changed an entry's bounds"
-                );
-                cur = map.successor(&mut store, h);
-            }
-            Ok(())
-        })
+    pub fn modify(&self, start: Vaddr, end: Vaddr, f: impl FnMut(&mut MapEntry)) -> KResult<()> {
+        self.write().modify(start, end, f)
     }
 
     /// Check the map's invariants (ordering, bounds, gaps, augmentation, counts).
     pub fn check_invariants(&self) -> Result<(), &'static str> {
-        self.with(|m| {
-            let (map, mut store) = m.store(PoolFlags::WAITOK);
-            map.check(&mut store)?;
-            if store.arena.len() != map.nentries() {
-                return Err("map entry count disagrees with the entries allocated");
-            }
-            Ok(())
-        })
+        self.write().check_invariants()
     }
 
     pub fn nentries(&self) -> usize {
-        self.with(|m| m.map.nentries())
+        self.read().nentries()
     }
 
     /// Bytes mapped.
     pub fn size(&self) -> u64 {
-        self.with(|m| m.map.size())
+        self.read().g.map.size()
     }
 
     /// The map's version: changes with every modification (faults use it to
     /// notice that the map changed while they waited).
     pub fn timestamp(&self) -> u64 {
-        self.with(|m| m.map.timestamp())
+        self.read().g.map.timestamp()
     }
 
     pub fn bounds(&self) -> (Vaddr, Vaddr) {
-        self.with(|m| (m.map.min(), m.map.max()))
+        let r = self.read();
+        (r.g.map.min(), r.g.map.max())
     }
 
     pub fn layout(&self) -> Option<UserLayout> {
-        self.with(|m| m.layout)
+        self.read().g.layout
+    }
+
+    /// Times a thread had to sleep for this map's lock (statistics).
+    pub fn contended(&self) -> u32 {
+        self.inner.contended.load(core::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// A map locked shared: lookups and walks that leave the tree as it is.
+pub struct MapRead<'a> {
+    g: ReadGuard<'a, MapInner>,
+}
+
+impl MapRead<'_> {
+    /// The entry containing `addr` (no splay: the tree is shared).
+    pub fn lookup(&self, addr: Vaddr) -> Option<EntryInfo> {
+        let (map, store) = self.g.ro();
+        let h = map.lookup_ro(&store, addr)?;
+        Some(EntryInfo::of(vm::EntryStore::get(&store, h)))
+    }
+
+    /// Visit every entry in address order.
+    pub fn walk(&self, mut f: impl FnMut(&EntryInfo)) {
+        let (map, store) = self.g.ro();
+        let mut cur = map.first(&store);
+        while let Some(h) = cur {
+            f(&EntryInfo::of(vm::EntryStore::get(&store, h)));
+            cur = map.next(&store, h);
+        }
+    }
+
+    pub fn nentries(&self) -> usize {
+        self.g.map.nentries()
+    }
+
+    pub fn timestamp(&self) -> u64 {
+        self.g.map.timestamp()
+    }
+
+    pub fn layout(&self) -> Option<UserLayout> {
+        self.g.layout
+    }
+}
+
+/// A map locked exclusively: every change goes through here.
+pub struct MapWrite<'a> {
+    g: WriteGuard<'a, MapInner>,
+}
+
+impl MapWrite<'_> {
+    /// Establish a mapping (uvm_map). Returns its address.
+    pub fn map(&mut self, req: MapRequest) -> KResult<Vaddr> {
+        let m = &mut *self.g;
+        let hint = match (req.hint, m.layout) {
+            (Some(h), _) => Some(h),
+            (None, Some(layout)) => Some(layout.default_addr(req.len, m.map.topdown())),
+            (None, None) => None,
+        };
+        let vreq = vm::MapRequest {
+            hint,
+            fixed: req.fixed,
+            len: req.len,
+            align: req.align,
+            prot: from_prot(req.prot),
+            max_prot: from_prot(req.max_prot),
+            inherit: req.inherit,
+            advice: req.advice,
+            flags: req.flags,
+            backing: req.backing,
+            merge: req.merge,
+        };
+        let (map, mut store) = m.store(flags_for(req.nowait));
+        map.map(&mut store, vreq).map_err(map_err)
+    }
+
+    /// Remove the mappings in `[start, end)`; see `VmMap::unmap`.
+    pub fn unmap(&mut self, start: Vaddr, end: Vaddr) -> KResult<DeadEntries> {
+        let (map, mut store) = self.g.store(PoolFlags::WAITOK);
+        let removed = map.unmap(&mut store, start, end).map_err(map_err)?;
+        Ok(DeadEntries { removed })
+    }
+
+    pub fn protect(&mut self, start: Vaddr, end: Vaddr, prot: VmProt, set_max: bool) -> KResult<()> {
+        let (map, mut store) = self.g.store(PoolFlags::WAITOK);
+        map.protect(&mut store, start, end, from_prot(prot), set_max)
+            .map_err(map_err)
+    }
+
+    pub fn inherit(&mut self, start: Vaddr, end: Vaddr, inherit: Inherit) -> KResult<()> {
+        let (map, mut store) = self.g.store(PoolFlags::WAITOK);
+        map.inherit(&mut store, start, end, inherit)
+            .map_err(map_err)
+    }
+
+    pub fn advise(&mut self, start: Vaddr, end: Vaddr, advice: Advice) -> KResult<()> {
+        let (map, mut store) = self.g.store(PoolFlags::WAITOK);
+        map.advise(&mut store, start, end, advice).map_err(map_err)
+    }
+
+    /// The entry containing `addr` (may splay).
+    pub fn lookup(&mut self, addr: Vaddr) -> Option<EntryInfo> {
+        let (map, mut store) = self.g.store(PoolFlags::WAITOK);
+        let h = map.lookup(&mut store, addr)?;
+        Some(EntryInfo::of(vm::EntryStore::get(&store, h)))
+    }
+
+    pub fn findspace(
+        &mut self,
+        len: u64,
+        align: u64,
+        hint: Option<Vaddr>,
+        topdown: bool,
+    ) -> Option<Vaddr> {
+        let (map, mut store) = self.g.store(PoolFlags::WAITOK);
+        map.findspace(&mut store, len, align, hint, topdown)
+    }
+
+    /// Split entries so that `start` and `end` are entry boundaries.
+    pub fn clip(&mut self, start: Vaddr, end: Vaddr) -> KResult<()> {
+        let (map, mut store) = self.g.store(PoolFlags::WAITOK);
+        map.clip(&mut store, start, end).map_err(map_err)
+    }
+
+    /// Visit every entry in address order (a long walk: it repairs the
+    /// tree as it goes).
+    pub fn walk(&mut self, mut f: impl FnMut(&EntryInfo)) {
+        let (map, mut store) = self.g.store(PoolFlags::WAITOK);
+        let mut cur = map.first_entry(&mut store);
+        while let Some(h) = cur {
+            f(&EntryInfo::of(vm::EntryStore::get(&store, h)));
+            cur = map.successor(&mut store, h);
+        }
+    }
+
+    /// Change attributes of the entries in `[start, end)` after clipping
+    /// them to the range: `f` sees each entry (never its bounds).
+    pub fn modify(
+        &mut self,
+        start: Vaddr,
+        end: Vaddr,
+        mut f: impl FnMut(&mut MapEntry),
+    ) -> KResult<()> {
+        let (map, mut store) = self.g.store(PoolFlags::WAITOK);
+        map.clip(&mut store, start, end).map_err(map_err)?;
+        let mut cur = map.lookup(&mut store, start);
+        if cur.is_none() {
+            cur = map.first_entry(&mut store);
+            while let Some(h) = cur {
+                if vm::EntryStore::get(&store, h).start >= start {
+                    break;
+                }
+                cur = map.successor(&mut store, h);
+            }
+        }
+        while let Some(h) = cur {
+            let e = vm::EntryStore::get_mut(&mut store, h);
+            if e.start >= end {
+                break;
+            }
+            let (s, en) = (e.start, e.end);
+            f(e);
+            debug_assert!(
+                e.start == s && e.end == en,
+                "modify changed an entry's bounds"
+            );
+            cur = map.successor(&mut store, h);
+        }
+        Ok(())
+    }
+
+    pub fn check_invariants(&mut self) -> Result<(), &'static str> {
+        let (map, mut store) = self.g.store(PoolFlags::WAITOK);
+        map.check(&mut store)?;
+        if store.arena.len() != map.nentries() {
+            return Err("map entry count disagrees with the entries allocated");
+        }
+        Ok(())
+    }
+
+    pub fn nentries(&self) -> usize {
+        self.g.map.nentries()
+    }
+
+    pub fn layout(&self) -> Option<UserLayout> {
+        self.g.layout
+    }
+
+    pub fn timestamp(&self) -> u64 {
+        self.g.map.timestamp()
     }
 }
 

@@ -15,6 +15,8 @@ use crate::pmap::direct::{self, PAGE_SIZE};
 use bootloader_api::BootInfo;
 use bootloader_api::info::MemoryRegionKind;
 use ferrite_buddy::Buddy;
+use crate::kern::sched::sleepq;
+use core::sync::atomic::{AtomicU32, Ordering, fence};
 use spin::Mutex;
 
 /// The `uvmexp` counters: pages per use, plus allocation statistics.
@@ -269,6 +271,45 @@ pub fn free_page(pa: Paddr) {
     free_contig(pa, 1)
 }
 
+/// Threads sleeping in `wait_for_pages`.
+static PAGE_WAITERS: AtomicU32 = AtomicU32::new(0);
+
+/// Longest single wait for pages, in milliseconds (the caller then tries
+/// again, and gives up after a few rounds).
+const PAGE_WAIT_MS: u64 = 1000;
+
+/// Free pages a waiter wants before it tries again (a fault may need an
+/// anon page and up to three page-table pages).
+const PAGE_WAIT_TARGET: u64 = 8;
+
+/// Sleep until pages are freed (uvm_wait): the page allocator's free path
+/// wakes the sleepers. Returns at once when the caller may not sleep.
+pub fn wait_for_pages() {
+    if !crate::kern::sched::may_sleep() {
+        return;
+    }
+    let chan = sleepq::chan(&PAGE_WAITERS);
+    PAGE_WAITERS.fetch_add(1, Ordering::SeqCst);
+    fence(Ordering::SeqCst);
+    let _ = sleepq::sleep_until(chan, false, Some(sleepq::ms_to_ticks(PAGE_WAIT_MS)), || {
+        free_pages() >= PAGE_WAIT_TARGET
+    });
+    PAGE_WAITERS.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Threads waiting for free pages now (tests).
+pub fn page_waiters() -> u32 {
+    PAGE_WAITERS.load(Ordering::SeqCst)
+}
+
+/// Wake the page waiters if pages came back.
+fn wake_page_waiters() {
+    fence(Ordering::SeqCst);
+    if PAGE_WAITERS.load(Ordering::SeqCst) > 0 {
+        sleepq::wakeup(sleepq::chan(&PAGE_WAITERS));
+    }
+}
+
 /// Free a run allocated with `alloc_contig` (or any allocated run).
 /// Freeing a page that is not allocated is a kernel bug and panics.
 pub fn free_contig(pa: Paddr, npages: usize) {
@@ -304,7 +345,8 @@ pub fn free_contig(pa: Paddr, npages: usize) {
         pm.buddy
             .free_run(pm.pages, first, npages)
             .expect("free lists disagree with the vm_page array");
-    })
+    });
+    wake_page_waiters();
 }
 
 /// Run `f` on the pmap's per-page data of the frame at `pa` (None if `pa`

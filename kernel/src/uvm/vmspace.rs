@@ -19,7 +19,7 @@
 
 use super::amap;
 use super::map::{
-    Backing, DeadEntries, EntryFlags, EntryInfo, Inherit, MapRequest, UserLayout, VmMap,
+    Backing, DeadEntries, EntryFlags, EntryInfo, Inherit, MapRequest, MapWrite, UserLayout, VmMap,
 };
 use super::object;
 use super::{Vaddr, VmProt};
@@ -54,10 +54,6 @@ pub struct Vmspace {
     brk: Mutex<Vaddr>,
 }
 
-/// The vmspace the CPU runs in (None: the kernel only). Page faults on
-/// user addresses are resolved against it.
-static CURRENT: Mutex<Option<Arc<Vmspace>>> = Mutex::new(None);
-
 impl Vmspace {
     /// A new, empty address space.
     pub fn new(layout: UserLayout) -> KResult<Arc<Vmspace>> {
@@ -70,24 +66,23 @@ impl Vmspace {
         Arc::try_new_or_nomem(vs)
     }
 
-    /// Switch the CPU to this address space.
+    /// Make this the running thread's address space (and load it). Page
+    /// faults on user addresses are resolved against a thread's vmspace.
     pub fn activate(self: &Arc<Self>) {
-        self.pmap.activate();
-        x86_64::instructions::interrupts::without_interrupts(|| {
-            *CURRENT.lock() = Some(self.clone())
-        });
-    }
-
-    /// Back to the kernel's address space only.
-    pub fn deactivate() {
-        Pmap::kernel().activate();
-        let old = x86_64::instructions::interrupts::without_interrupts(|| CURRENT.lock().take());
+        let old = crate::kern::sched::curlwp().set_vmspace(Some(self.clone()));
         drop(old);
     }
 
-    /// The active vmspace, if any.
+    /// The running thread goes back to the kernel's address space only.
+    pub fn deactivate() {
+        Pmap::kernel().activate();
+        let old = crate::kern::sched::curlwp().set_vmspace(None);
+        drop(old);
+    }
+
+    /// The running thread's vmspace, if any.
     pub fn current() -> Option<Arc<Vmspace>> {
-        x86_64::instructions::interrupts::without_interrupts(|| CURRENT.lock().clone())
+        crate::kern::sched::curlwp().vmspace()
     }
 
     /// Map anonymous memory (or what `req` says); returns the address.
@@ -98,24 +93,25 @@ impl Vmspace {
     /// two into one entry: topdown allocations below a used region keep
     /// one entry and one amap instead of one per allocation.
     pub fn map(&self, req: MapRequest) -> KResult<Vaddr> {
+        let mut w = self.map.write();
         if req.backing != Backing::default() || !req.merge || req.flags != EntryFlags::empty() {
-            return self.map.map(req);
+            return w.map(req);
         }
         let topdown = true;
         let addr = if req.fixed {
             req.hint.ok_or(KernError::Inval)?
         } else {
-            let layout = self.map.layout().expect("user vmspace without layout");
+            let layout = w.layout().expect("user vmspace without layout");
             let hint = req
                 .hint
                 .unwrap_or_else(|| layout.default_addr(req.len, topdown));
-            match self.map.findspace(req.len, req.align, Some(hint), topdown) {
+            match w.findspace(req.len, req.align, Some(hint), topdown) {
                 Some(a) => a,
-                None => return self.map.map(req), // let the map report why
+                None => return w.map(req), // let the map report why
             }
         };
         let npages = (req.len / PAGE) as usize;
-        let before = self.map.nentries();
+        let before = w.nentries();
         let compatible = |e: &EntryInfo| {
             e.prot == req.prot
                 && e.max_prot == req.max_prot
@@ -129,7 +125,7 @@ impl Vmspace {
         let mut extended = None;
         if let Some(p) = addr
             .checked_sub(PAGE)
-            .and_then(|a| self.map.lookup(a))
+            .and_then(|a| w.lookup(a))
             .filter(|p| p.end == addr && compatible(p))
         {
             let a = p.backing.amap.expect("compatible entries have an amap");
@@ -140,8 +136,7 @@ impl Vmspace {
                     slot: a.slot + p_pages as u64,
                 });
             }
-        } else if let Some(n) = self
-            .map
+        } else if let Some(n) = w
             .lookup(addr + req.len)
             .filter(|n| n.start == addr + req.len && compatible(n))
         {
@@ -151,7 +146,7 @@ impl Vmspace {
                 let new_slot = out.new_offset() as u64;
                 // Sliding or reallocating moved the entry's pages within the
                 // amap: its own slot follows them.
-                self.map.modify(n.start, n.end, |me| {
+                w.modify(n.start, n.end, |me| {
                     if let Some(r) = me.backing.amap.as_mut() {
                         r.slot = new_slot + npages as u64;
                     }
@@ -163,7 +158,7 @@ impl Vmspace {
             }
         }
         let Some(aref) = extended else {
-            return self.map.map(MapRequest {
+            return w.map(MapRequest {
                 hint: Some(addr),
                 fixed: true,
                 ..req
@@ -178,9 +173,9 @@ impl Vmspace {
             },
             ..req
         };
-        let r = self.map.map(merged);
+        let r = w.map(merged);
         debug_assert!(
-            r.is_err() || self.map.nentries() == before,
+            r.is_err() || w.nentries() == before,
             "an amap extension must merge"
         );
         r
@@ -240,31 +235,44 @@ impl Vmspace {
         self.map.map(req).inspect_err(|_| object::drop_ref(obj))
     }
 
-    /// Unmap `[start, end)`: pages out of the pmap, then references dropped.
+    /// Unmap `[start, end)`: the entries go and the pages leave the pmap
+    /// with the map write-locked (no fault can map them in between), then
+    /// the references they held are dropped without the lock.
     pub fn unmap(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
-        let dead = self.map.unmap(start, end)?;
-        self.pmap.remove(start, end);
-        pmap::update();
+        let dead = {
+            let mut w = self.map.write();
+            let dead = w.unmap(start, end)?;
+            self.pmap.remove(start, end);
+            pmap::update();
+            dead
+        };
         release(&self.map, dead);
         Ok(())
     }
 
     /// Change the protection of `[start, end)`; mappings are lowered at once.
     pub fn protect(&self, start: Vaddr, end: Vaddr, prot: VmProt) -> KResult<()> {
-        self.map.protect(start, end, prot, false)?;
+        let mut w = self.map.write();
+        w.protect(start, end, prot, false)?;
         self.pmap.protect(start, end, prot);
         pmap::update();
         Ok(())
     }
 
-    /// A copy of this address space, by each entry's inheritance.
+    /// A copy of this address space, by each entry's inheritance. The
+    /// parent's map is write-locked throughout (its entries change: they
+    /// become needs-copy, and its pages are write-protected).
     pub fn fork(&self) -> KResult<Arc<Vmspace>> {
         let layout = self.map.layout().expect("user vmspace without layout");
         let child = Vmspace::new(layout)?;
+        let mut w = self.map.write();
         let mut entries: Vec<EntryInfo> = Vec::new();
-        self.map.walk(|e| entries.push(*e));
+        entries
+            .try_reserve(w.nentries())
+            .map_err(|_| KernError::NoMem)?;
+        w.walk(|e| entries.push(*e));
         for e in entries {
-            fork_entry(self, &child, &e)?;
+            fork_entry(&mut w, &self.pmap, &child, &e)?;
         }
         pmap::update();
         Ok(child)
@@ -354,18 +362,23 @@ fn release_entry(e: EntryInfo) {
     }
 }
 
-/// Give `e` (an entry of `vs`) an amap of its own if it has none: used
-/// before sharing it. Returns the entry as it is now.
-fn ensure_amap(vs: &Vmspace, e: &EntryInfo) -> KResult<EntryInfo> {
+/// Give `e` (an entry of the write-locked map `w`) an amap of its own if it
+/// has none: used before sharing it. Returns the entry as it is now.
+fn ensure_amap(w: &mut MapWrite<'_>, e: &EntryInfo) -> KResult<EntryInfo> {
     if e.flags.contains(EntryFlags::NEEDS_COPY) {
-        super::fault::resolve_needs_copy(vs, e)?;
+        super::fault::resolve_needs_copy(w, e)?;
     } else if e.backing.amap.is_none() {
-        super::fault::give_amap(vs, e)?;
+        super::fault::give_amap(w, e)?;
     }
-    vs.map.lookup(e.start).ok_or(KernError::Fault)
+    w.lookup(e.start).ok_or(KernError::Fault)
 }
 
-fn fork_entry(parent: &Vmspace, child: &Vmspace, e: &EntryInfo) -> KResult<()> {
+fn fork_entry(
+    parent: &mut MapWrite<'_>,
+    parent_pmap: &Pmap,
+    child: &Vmspace,
+    e: &EntryInfo,
+) -> KResult<()> {
     let npages = (e.len() / PAGE) as usize;
     let mut req = MapRequest::anon(e.len(), e.prot).at(e.start);
     req.max_prot = e.max_prot;
@@ -421,8 +434,8 @@ fn fork_entry(parent: &Vmspace, child: &Vmspace, e: &EntryInfo) -> KResult<()> {
                 if e.backing.amap.is_some() {
                     // Both sides copy on their next write: mark the parent
                     // and write-protect its pages.
-                    parent.map.modify(e.start, e.end, |pe| pe.flags |= cow)?;
-                    parent.pmap.protect(e.start, e.end, e.prot - VmProt::WRITE);
+                    parent.modify(e.start, e.end, |pe| pe.flags |= cow)?;
+                    parent_pmap.protect(e.start, e.end, e.prot - VmProt::WRITE);
                 }
             }
         }

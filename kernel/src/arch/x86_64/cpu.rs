@@ -21,7 +21,7 @@ pub struct Features {
 
 static SMAP_ON: AtomicBool = AtomicBool::new(false);
 
-fn cpuid(leaf: u32, subleaf: u32) -> core::arch::x86_64::CpuidResult {
+pub fn cpuid(leaf: u32, subleaf: u32) -> core::arch::x86_64::CpuidResult {
     // SAFETY: CPUID is available on every x86_64 CPU and has no side effects.
     #[allow(unused_unsafe)]
     unsafe {
@@ -75,6 +75,7 @@ pub fn enable_protection() {
     // only inside `with_user_access`, so SMEP/SMAP do not break it.
     unsafe { Cr4::update(|c| c.insert(cr4)) };
     SMAP_ON.store(f.smap, Ordering::Relaxed);
+    super::usercopy::set_smap(f.smap);
     // SAFETY: WP makes the kernel honour read-only mappings; the kernel never
     // writes through read-only mappings on purpose.
     unsafe { Cr0::update(|c| c.insert(Cr0Flags::WRITE_PROTECT)) };
@@ -115,6 +116,11 @@ pub fn report() {
         f.pdpe1gb,
         f.invariant_tsc
     );
+}
+
+/// True if SMAP is on (kernel accesses to user pages fault unless RFLAGS.AC).
+pub fn smap_on() -> bool {
+    SMAP_ON.load(Ordering::Relaxed)
 }
 
 /// Run `f` with SMAP suspended (RFLAGS.AC set), so the kernel may access user

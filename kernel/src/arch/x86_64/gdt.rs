@@ -1,7 +1,11 @@
 //! The global descriptor table and the task-state segment. The TSS carries
 //! the interrupt stack table: double fault, NMI and machine check run on their
 //! own stacks, so a kernel stack overflow is reported instead of escalating to
-//! a triple fault.
+//! a triple fault. Its `rsp0` is the running thread's kernel stack top (set
+//! on every thread switch): traps from user mode land there.
+//!
+//! Segment order (fixed by SYSCALL/SYSRET, see `syscall`): null, kernel
+//! code, kernel data, user data, user code, TSS.
 
 use super::stack::{
     IST_COUNT, IST_DOUBLE_FAULT, IST_MACHINE_CHECK, IST_NMI, IST_STACK_SIZE, IstStack,
@@ -26,7 +30,15 @@ struct Selectors {
     tss: SegmentSelector,
 }
 
-static TSS: Once<TaskStateSegment> = Once::new();
+/// Selectors, as the CPU sees them (user ones with RPL 3).
+pub const KERNEL_CS: u16 = 0x08;
+pub const KERNEL_DS: u16 = 0x10;
+pub const USER_DS: u16 = 0x18 | 3;
+pub const USER_CS: u16 = 0x20 | 3;
+
+/// The TSS. The CPU reads it; the kernel writes only `rsp0` after load
+/// (through `set_rsp0`), never forming a reference that outlives the write.
+static mut TSS: TaskStateSegment = TaskStateSegment::new();
 static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 static IST_RANGES: Once<[(u64, u64); IST_COUNT]> = Once::new();
 
@@ -43,16 +55,17 @@ fn ist_range(index: usize) -> (u64, u64) {
 /// Build and load the GDT and TSS and reload the segment registers.
 pub fn init() {
     let ranges = IST_RANGES.call_once(|| [ist_range(0), ist_range(1), ist_range(2)]);
-    let tss = TSS.call_once(|| {
-        let mut tss = TaskStateSegment::new();
-        for (slot, idx) in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK]
-            .into_iter()
-            .enumerate()
-        {
-            tss.interrupt_stack_table[idx as usize] = VirtAddr::new(ranges[slot].1);
-        }
-        tss
-    });
+    let tss_ptr = &raw mut TSS;
+    for (slot, idx) in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK]
+        .into_iter()
+        .enumerate()
+    {
+        // SAFETY: init runs once, on the boot CPU, before the TSS is loaded.
+        unsafe { (*tss_ptr).interrupt_stack_table[idx as usize] = VirtAddr::new(ranges[slot].1) };
+    }
+    // SAFETY: the TSS is a static that lives forever; the descriptor only
+    // records its address (the CPU reads it through the GDT).
+    let tss: &'static TaskStateSegment = unsafe { &*tss_ptr };
     let (gdt, sel) = GDT.call_once(|| {
         let mut gdt = GlobalDescriptorTable::new();
         let kernel_code = gdt.append(Descriptor::kernel_code_segment());
@@ -66,6 +79,8 @@ pub fn init() {
             kernel_data,
             tss,
         };
+        debug_assert_eq!(kernel_code.0, KERNEL_CS);
+        debug_assert_eq!(kernel_data.0, KERNEL_DS);
         (gdt, sel)
     });
     gdt.load();
@@ -78,4 +93,12 @@ pub fn init() {
         ES::set_reg(sel.kernel_data);
         load_tss(sel.tss);
     }
+}
+
+/// Set the stack the CPU switches to on a trap from user mode (TSS.rsp0).
+pub fn set_rsp0(top: u64) {
+    // SAFETY: a single aligned 8-byte store into the static TSS; the CPU
+    // reads rsp0 only when it takes a trap from user mode, which cannot
+    // happen on this CPU while it runs this kernel code.
+    unsafe { (&raw mut TSS).cast::<u8>().add(4).cast::<u64>().write_unaligned(top) };
 }

@@ -33,6 +33,11 @@ fn build() -> InterruptDescriptorTable {
             // dedicated stack that no other vector uses.
             unsafe { options.set_stack_index(index) };
         }
+        // `int3` and `into` may be executed by user programs (they become
+        // SIGTRAP / SIGSEGV); every other gate is for the CPU only.
+        if vector == 3 || vector == 4 {
+            options.set_privilege_level(x86_64::PrivilegeLevel::Ring3);
+        }
     }
     let others: [(u8, extern "C" fn()); 4] = [
         (trap::PIC_BASE_VECTOR + 7, stubs::pic_master_spurious),

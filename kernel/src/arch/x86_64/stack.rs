@@ -1,7 +1,9 @@
 //! Kernel stacks the CPU may be running on: the boot stack (with the
-//! bootloader's guard page below it) and the IST stacks for double fault, NMI
-//! and machine check. The backtrace walker only follows frame pointers that
-//! point into one of these, so it can never fault while reporting a fault.
+//! bootloader's guard page below it), the running thread's kernel stack
+//! (with its guard page below it, see `kern::sched::kstack`) and the IST
+//! stacks for double fault, NMI and machine check. The backtrace walker
+//! only follows frame pointers that point into one of these, so it can
+//! never fault while reporting a fault.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -47,7 +49,20 @@ pub fn contains(addr: u64, len: u64) -> bool {
     if addr >= bottom && end <= top {
         return true;
     }
+    if let Some(cpu) = super::percpu::try_this_cpu() {
+        let (bottom, top) = cpu.kernel_stack();
+        if bottom != 0 && addr >= bottom && end <= top {
+            return true;
+        }
+    }
     super::gdt::ist_stacks()
         .iter()
         .any(|&(lo, hi)| addr >= lo && end <= hi)
+}
+
+/// The guard page below the running thread's kernel stack, if a thread
+/// stack (not the boot stack) is in use.
+pub fn thread_stack_guard() -> Option<(u64, u64)> {
+    let (bottom, _) = super::percpu::try_this_cpu()?.kernel_stack();
+    (bottom != 0 && bottom != boot_stack().0).then(|| (bottom - 4096, bottom))
 }

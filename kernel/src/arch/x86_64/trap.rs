@@ -1,12 +1,30 @@
-//! Trap entry: the assembly stubs for every vector the kernel installs, the
-//! saved register state (`TrapFrame`) and the dispatcher that decides what
-//! each trap means. Exceptions the kernel cannot recover from are reported
-//! (registers, CR2 and the decoded page-fault error code, a backtrace of the
-//! interrupted code) and end in a kernel panic.
+//! Traps: the entry stubs for every vector the kernel installs (they push
+//! the vector and jump to the common path in `entry`), the saved register
+//! state (`TrapFrame`) and the dispatcher that decides what each trap means.
+//!
+//! - From user mode: a page fault goes to the VM fault routine on the
+//!   thread's address space (interrupts on, it may sleep); what it cannot
+//!   resolve, and every other exception, becomes a signal for the thread
+//!   (`kern::sig::trapsignal`, given a machine-independent `TrapKind`). No
+//!   user action reaches the kernel's panic path. Before returning to user
+//!   mode, `kern::userret` runs (preemption, signals).
+//! - From kernel mode: a page fault at an instruction listed in the
+//!   recovery table (`usercopy`) is offered to the VM (user addresses inside
+//!   a copy's SMAP window) and otherwise resumes at the fixup; any other
+//!   kernel fault, and a kernel access to a user address outside a copy
+//!   routine, is a kernel bug: reported (registers, CR2 and the decoded
+//!   error code, a backtrace of the interrupted code) and a panic.
+//! - The timer interrupt drives the clock (`kern::sched::hardclock`), and a
+//!   thread interrupted in the kernel may be preempted on the way out
+//!   (`kern::sched::kpreempt`).
 
-use super::{apic, backtrace, probe, stack};
+use super::{apic, backtrace, cpu, entry, percpu, stack, usercopy};
 use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
+
+/// RFLAGS bits the kernel looks at.
+pub const RFLAGS_IF: u64 = 1 << 9;
+pub const RFLAGS_AC: u64 = 1 << 18;
 
 /// Vector of the local APIC timer.
 pub const TIMER_VECTOR: u8 = 0x30;
@@ -84,31 +102,13 @@ impl fmt::Display for TrapFrame {
     }
 }
 
-/// The common part of every entry stub: save the general registers, call
-/// `trap_dispatch(&mut TrapFrame)`, restore and return from the interrupt.
-#[unsafe(naked)]
-extern "C" fn trap_common() {
-    core::arch::naked_asm!(
-        "push rax", "push rbx", "push rcx", "push rdx", "push rsi", "push rdi", "push rbp",
-        "push r8", "push r9", "push r10", "push r11", "push r12", "push r13", "push r14", "push r15",
-        "mov rdi, rsp",
-        "cld",
-        "call {dispatch}",
-        "pop r15", "pop r14", "pop r13", "pop r12", "pop r11", "pop r10", "pop r9", "pop r8",
-        "pop rbp", "pop rdi", "pop rsi", "pop rdx", "pop rcx", "pop rbx", "pop rax",
-        "add rsp, 16",
-        "iretq",
-        dispatch = sym trap_dispatch,
-    );
-}
-
 /// Entry stub for a vector where the CPU pushes no error code.
 macro_rules! stub_noerr {
     ($name:ident, $vector:expr) => {
         #[unsafe(naked)]
         pub extern "C" fn $name() {
-            core::arch::naked_asm!("push 0", "push {v}", "jmp {common}",
-                v = const $vector, common = sym trap_common);
+            core::arch::naked_asm!("push 0", "push {v}", "jmp ferrite_trap_common",
+                v = const $vector);
         }
     };
 }
@@ -118,14 +118,13 @@ macro_rules! stub_err {
     ($name:ident, $vector:expr) => {
         #[unsafe(naked)]
         pub extern "C" fn $name() {
-            core::arch::naked_asm!("push {v}", "jmp {common}",
-                v = const $vector, common = sym trap_common);
+            core::arch::naked_asm!("push {v}", "jmp ferrite_trap_common",
+                v = const $vector);
         }
     };
 }
 
 pub mod stubs {
-    use super::trap_common;
     stub_noerr!(divide_error, 0);
     stub_noerr!(debug, 1);
     stub_noerr!(nmi, 2);
@@ -312,24 +311,86 @@ pub static COUNTERS: TrapCounters = TrapCounters {
 
 /// Hook run on every timer tick (the ktest watchdog); set once at boot.
 static TICK_HOOK: spin::Once<fn(&TrapFrame)> = spin::Once::new();
-
-/// Hook asked to resolve a page fault (the VM fault routine): given the
-/// faulting address and error code, true if it made the access possible
-/// (the instruction is then retried).
-static FAULT_HOOK: spin::Once<fn(u64, PageFaultCode) -> bool> = spin::Once::new();
-
-/// Install the VM fault routine.
-pub fn set_fault_hook(hook: fn(u64, PageFaultCode) -> bool) {
-    FAULT_HOOK.call_once(|| hook);
-}
-
 /// Install the function called on every timer tick, after the tick is counted.
 pub fn set_tick_hook(hook: fn(&TrapFrame)) {
     TICK_HOOK.call_once(|| hook);
 }
 
-extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+/// A user-mode exception in machine-independent terms, for the signal code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrapKind {
+    /// #DE: integer divide by zero or overflow.
+    DivideError,
+    /// #DB: single step or hardware breakpoint.
+    Debug,
+    /// #BP: `int3` (rip is past it).
+    Breakpoint,
+    /// #UD.
+    InvalidOpcode,
+    /// #GP (also a user `hlt`, a privileged instruction, a bad `iretq`).
+    GeneralProtection,
+    /// #NP, #SS: a segment or stack problem.
+    StackSegment,
+    /// #AC: misaligned access with alignment checking on.
+    Alignment,
+    /// #MF, #XM: an unmasked x87 or SIMD floating-point exception.
+    FloatingPoint,
+    /// #PF the VM could not resolve, and why.
+    PageFault {
+        addr: u64,
+        write: bool,
+        cause: FaultCause,
+    },
+    /// Anything else.
+    Other(u64),
+}
+
+/// Why the VM could not resolve a user page fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultCause {
+    /// Nothing is mapped there (SEGV_MAPERR).
+    Unmapped,
+    /// The mapping does not allow the access (SEGV_ACCERR).
+    Protection,
+    /// No memory for the page, even after waiting.
+    NoMemory,
+    /// The pager failed (SIGBUS).
+    Io,
+}
+
+impl TrapFrame {
+    /// True if the frame was saved on entry from user mode.
+    pub fn from_user(&self) -> bool {
+        self.cs & 3 == 3
+    }
+
+    /// True for a system-call frame (built by the `syscall` entry).
+    pub fn is_syscall(&self) -> bool {
+        self.vector == entry::SYSCALL_VECTOR
+    }
+}
+
+pub(super) extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+    let from_user = frame.from_user();
     match frame.vector {
+        v if v == TIMER_VECTOR as u64 => {
+            let cpu = percpu::this_cpu();
+            cpu.intr_enter();
+            COUNTERS.timer_ticks.fetch_add(1, Ordering::Relaxed);
+            apic::end_of_interrupt();
+            if let Some(hook) = TICK_HOOK.get() {
+                hook(frame);
+            }
+            crate::kern::sched::hardclock();
+            cpu.intr_exit();
+        }
+        v if v == SPURIOUS_VECTOR as u64 || v == 0x27 || v == 0x2f => {
+            COUNTERS.spurious.fetch_add(1, Ordering::Relaxed);
+        }
+        14 => page_fault(frame),
+        8 => double_fault(frame),
+        2 | 18 => fatal(frame, format_args!("{}", exception_name(frame.vector))),
+        v if from_user => user_exception(frame, v),
         3 => {
             // #BP is a trap: rip already points after the int3, just return.
             COUNTERS.breakpoints.fetch_add(1, Ordering::Relaxed);
@@ -338,34 +399,144 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
                 .store(frame.rip, Ordering::Relaxed);
             log::info!("breakpoint at {:#x}", frame.rip - 1);
         }
-        14 => page_fault(frame),
-        8 => double_fault(frame),
-        v if v == TIMER_VECTOR as u64 => {
-            COUNTERS.timer_ticks.fetch_add(1, Ordering::Relaxed);
-            apic::end_of_interrupt();
-            if let Some(hook) = TICK_HOOK.get() {
-                hook(frame);
-            }
-        }
-        v if v == SPURIOUS_VECTOR as u64 || v == 0x27 || v == 0x2f => {
-            COUNTERS.spurious.fetch_add(1, Ordering::Relaxed);
-        }
+        13 if frame.rip == entry::iretq_addr() => bad_iret(frame),
         v => fatal(frame, format_args!("{} in kernel mode", exception_name(v))),
     }
+    if from_user {
+        crate::kern::userret::userret(frame);
+    } else if frame.rflags & RFLAGS_IF != 0 {
+        crate::kern::sched::kpreempt();
+    }
 }
+
+fn user_exception(frame: &mut TrapFrame, vector: u64) {
+    let kind = match vector {
+        0 => TrapKind::DivideError,
+        1 => TrapKind::Debug,
+        3 => TrapKind::Breakpoint,
+        6 => TrapKind::InvalidOpcode,
+        13 => TrapKind::GeneralProtection,
+        11 | 12 => TrapKind::StackSegment,
+        17 => TrapKind::Alignment,
+        16 | 19 => TrapKind::FloatingPoint,
+        v => TrapKind::Other(v),
+    };
+    crate::kern::sig::trapsignal(frame, kind);
+}
+
+/// `iretq` to user mode faulted (#GP in kernel mode at `ferrite_iretq`):
+/// the user frame it tried to load is bad (a non-canonical rip, say). The
+/// registers were already restored from the user frame, so the fault's own
+/// frame holds the user's general registers; put them back into the user
+/// frame, then handle the fault as the program's #GP and leave through the
+/// user frame (this nested frame is abandoned).
+fn bad_iret(frame: &mut TrapFrame) {
+    let (_, top) = percpu::this_cpu().kernel_stack();
+    let user = (top - core::mem::size_of::<TrapFrame>() as u64) as *mut TrapFrame;
+    // SAFETY: the iretq that faulted was returning through the current
+    // thread's user frame at the top of its kernel stack; that memory is
+    // the thread's own and nothing else refers to it now.
+    let uf = unsafe { &mut *user };
+    let (rip, cs, rflags, rsp, ss) = (uf.rip, uf.cs, uf.rflags, uf.rsp, uf.ss);
+    *uf = TrapFrame {
+        vector: 13,
+        error_code: 0,
+        rip,
+        cs,
+        rflags,
+        rsp,
+        ss,
+        ..*frame
+    };
+    log::debug!("iretq to user rip {rip:#x} faulted: #GP for the program");
+    crate::kern::sig::trapsignal(uf, TrapKind::GeneralProtection);
+    crate::kern::userret::userret(uf);
+    // SAFETY: `uf` is the current thread's user frame, validated again by
+    // userret (which leaves interrupts off); the nested frame is dead.
+    unsafe { entry::return_to_user(uf) }
+}
+
+/// USER_END: first address past the user half.
+const USER_END: u64 = 0x0000_8000_0000_0000;
 
 fn page_fault(frame: &mut TrapFrame) {
     let cr2 = x86_64::registers::control::Cr2::read_raw();
     let code = PageFaultCode(frame.error_code);
-    if let Some(hook) = FAULT_HOOK.get()
-        && hook(cr2, code)
-    {
+    if frame.from_user() {
+        // The VM may sleep: take further interrupts while it works.
+        x86_64::instructions::interrupts::enable();
+        let r = crate::uvm::fault::user_fault(cr2, code);
+        x86_64::instructions::interrupts::disable();
+        if let Err(cause) = r {
+            let kind = TrapKind::PageFault {
+                addr: cr2,
+                write: code.has(PageFaultCode::WRITE),
+                cause,
+            };
+            crate::kern::sig::trapsignal(frame, kind);
+        }
         return;
     }
-    if probe::recover(frame, cr2, code) {
+    // An `ferrite_probe_exec` whose target could not be fetched: the probe
+    // pushed its return address and nothing else; emulate `ret`.
+    if code.has(PageFaultCode::INSTRUCTION)
+        && frame.rip == cr2
+        && stack::contains(frame.rsp, 8)
+        && read_stack(frame.rsp) == usercopy::probe_exec_return()
+    {
+        frame.rip = usercopy::probe_exec_return();
+        frame.rsp += 8;
+        set_fixup_result(frame, cr2, code);
+        return;
+    }
+    let fixup = usercopy::fixup_for(frame.rip);
+    if cr2 < USER_END {
+        // A user address. Only a listed copy routine, inside its SMAP
+        // window, may have it resolved; a plain kernel access (AC clear) is
+        // a bug, never "resolved" and retried.
+        let in_window = !cpu::smap_on() || frame.rflags & RFLAGS_AC != 0;
+        if let Some(fix) = fixup {
+            if in_window {
+                if frame.rflags & RFLAGS_IF != 0 {
+                    x86_64::instructions::interrupts::enable();
+                }
+                let ok = crate::uvm::fault::copy_fault(cr2, code);
+                x86_64::instructions::interrupts::disable();
+                if ok {
+                    return;
+                }
+            }
+            frame.rip = fix;
+            set_fixup_result(frame, cr2, code);
+            return;
+        }
+        fatal(
+            frame,
+            format_args!(
+                "kernel access to user address {cr2:#x} outside a copy routine ({code}{})",
+                if in_window { "" } else { ", SMAP" }
+            ),
+        );
+    }
+    if let Some(fix) = fixup {
+        frame.rip = fix;
+        set_fixup_result(frame, cr2, code);
         return;
     }
     fatal(frame, format_args!("page fault at {cr2:#x}: {code}"));
+}
+
+/// What a recovered routine returns: `rax` = fault marker | error code,
+/// `rdx` = the address (see `usercopy::ProbeResult`).
+fn set_fixup_result(frame: &mut TrapFrame, cr2: u64, code: PageFaultCode) {
+    frame.rax = usercopy::FAULT_BIT | code.0;
+    frame.rdx = cr2;
+}
+
+fn read_stack(addr: u64) -> u64 {
+    // SAFETY: the caller checked that `addr` lies inside a known, mapped
+    // kernel stack (stack::contains).
+    unsafe { core::ptr::read_volatile(addr as *const u64) }
 }
 
 fn double_fault(frame: &mut TrapFrame) {
@@ -375,7 +546,19 @@ fn double_fault(frame: &mut TrapFrame) {
         fatal(
             frame,
             format_args!(
-                "kernel stack overflow: guard page {guard_lo:#x} hit (cr2 {cr2:#x}, rsp {:#x})",
+                "kernel stack overflow: guard page {guard_lo:#x} of the boot stack hit (cr2 {cr2:#x}, rsp {:#x})",
+                frame.rsp
+            ),
+        );
+    }
+    if let Some((lo, hi)) = stack::thread_stack_guard()
+        && ((lo..hi).contains(&cr2) || (lo..hi).contains(&frame.rsp))
+    {
+        let name = crate::kern::sched::panic_thread_name();
+        fatal(
+            frame,
+            format_args!(
+                "kernel stack overflow: guard page {lo:#x} of thread '{name}' hit (cr2 {cr2:#x}, rsp {:#x})",
                 frame.rsp
             ),
         );

@@ -8,6 +8,7 @@ mod kmem_tests;
 pub mod malloc;
 pub mod pool;
 pub mod pool_allocator;
+pub mod pool_arc;
 pub mod pool_arena;
 pub mod pool_bench;
 pub mod pool_box;

@@ -12,7 +12,7 @@ use super::pool::{Pool, PoolFlags};
 use crate::pmap::direct::{self, PAGE_SIZE};
 use crate::uvm::page::PageUse;
 use crate::uvm::physmem;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use spin::Mutex;
 
 const MAX_POOLS_PER_ALLOCATOR: usize = 64;
@@ -110,8 +110,18 @@ pub static KMEM_ALLOCATOR: PoolAllocator = PoolAllocator::new(
 /// are on-page, so this never needs another header).
 pub static HEADER_POOL: Pool = Pool::new("phpool", super::pool::HEADER_SIZE, 8, &KMEM_ALLOCATOR);
 
-/// Depth of NOWAIT gets in progress (one CPU).
-static NOWAIT_DEPTH: AtomicUsize = AtomicUsize::new(0);
+/// Depth of NOWAIT gets in progress before the first thread exists (early
+/// boot); afterwards each thread counts its own (`Lwp::nowait_depth`), so a
+/// thread preempted inside a NOWAIT get does not trip another's WAITOK get.
+static BOOT_NOWAIT_DEPTH: AtomicU32 = AtomicU32::new(0);
+
+fn nowait_depth() -> &'static AtomicU32 {
+    if crate::kern::sched::sched::started() {
+        &crate::kern::sched::curlwp().nowait_depth
+    } else {
+        &BOOT_NOWAIT_DEPTH
+    }
+}
 
 /// Marks a pool get in progress with its flags; see the module comment.
 pub struct NowaitScope(bool);
@@ -121,12 +131,12 @@ impl NowaitScope {
         let nowait = !flags.contains(PoolFlags::WAITOK);
         if !nowait {
             assert_eq!(
-                NOWAIT_DEPTH.load(Ordering::Relaxed),
+                nowait_depth().load(Ordering::Relaxed),
                 0,
                 "pool: a WAITOK allocation inside a NOWAIT one"
             );
         } else {
-            NOWAIT_DEPTH.fetch_add(1, Ordering::Relaxed);
+            nowait_depth().fetch_add(1, Ordering::Relaxed);
         }
         NowaitScope(nowait)
     }
@@ -135,7 +145,7 @@ impl NowaitScope {
 impl Drop for NowaitScope {
     fn drop(&mut self) {
         if self.0 {
-            NOWAIT_DEPTH.fetch_sub(1, Ordering::Relaxed);
+            nowait_depth().fetch_sub(1, Ordering::Relaxed);
         }
     }
 }
