@@ -14,6 +14,7 @@ mod arch;
 mod bench;
 mod demo;
 mod dev;
+mod fs;
 mod kern;
 mod ktest;
 mod pmap;

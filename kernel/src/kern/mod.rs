@@ -4,9 +4,11 @@
 //! (`userret`) and signals (`sig`).
 
 pub mod error;
+pub mod file;
 pub mod log;
 pub mod mem;
 pub mod panic;
+pub mod proc;
 pub mod sched;
 pub mod sig;
 pub mod syscall;

@@ -27,6 +27,7 @@ use crate::arch::x86_64::{entry, usermode};
 use crate::kern::error::{KResult, KernError};
 use crate::kern::mem::pool::PoolFlags;
 use crate::kern::mem::pool_arc::{ArcPool, PoolArc};
+use crate::kern::proc::ProcRef;
 use crate::uvm::vmspace::Vmspace;
 use alloc::sync::Arc;
 use core::fmt;
@@ -121,6 +122,9 @@ pub struct Lwp {
     pub interrupt_pending: AtomicBool,
     exit_status: AtomicI32,
     user: bool,
+    /// The process the thread belongs to (None: a kernel thread, or a bare
+    /// user thread of the tests). Fixed at creation.
+    proc: Option<crate::kern::proc::ProcRef>,
     /// Wakes the thread when a sleep times out.
     pub(super) sleep_timer: Callout,
     /// Per-thread statistics.
@@ -163,6 +167,11 @@ impl Lwp {
 
     pub fn is_user(&self) -> bool {
         self.user
+    }
+
+    /// The thread's process.
+    pub fn proc(&self) -> Option<&crate::kern::proc::Proc> {
+        self.proc.as_deref()
     }
 
     /// `[bottom, top)` of the kernel stack.
@@ -220,10 +229,15 @@ impl Lwp {
 }
 
 /// Make a thread (not yet runnable) with a new kernel stack.
-fn create(name: &str, user: bool, vmspace: Option<Arc<Vmspace>>) -> KResult<LwpRef> {
+fn create(
+    name: &str,
+    user: bool,
+    vmspace: Option<Arc<Vmspace>>,
+    proc: Option<ProcRef>,
+) -> KResult<LwpRef> {
     let kstack = KStack::alloc()?;
     let range = kstack.range();
-    create_on(name, user, vmspace, Some(kstack), range)
+    create_on(name, user, vmspace, proc, Some(kstack), range)
 }
 
 /// Make a thread on the given stack (None: a stack it does not own).
@@ -231,6 +245,7 @@ fn create_on(
     name: &str,
     user: bool,
     vmspace: Option<Arc<Vmspace>>,
+    proc: Option<ProcRef>,
     kstack: Option<KStack>,
     range: (u64, u64),
 ) -> KResult<LwpRef> {
@@ -258,6 +273,7 @@ fn create_on(
         interrupt_pending: AtomicBool::new(false),
         exit_status: AtomicI32::new(0),
         user,
+        proc,
         sleep_timer: timer,
         nswitch: AtomicU64::new(0),
     };
@@ -273,7 +289,7 @@ fn create_on(
 /// The boot context as a thread: it runs on the boot stack and is running
 /// already (lwp0).
 pub(super) fn create_boot_thread(name: &str, stack: (u64, u64)) -> KResult<LwpRef> {
-    let l = create_on(name, false, None, None, stack)?;
+    let l = create_on(name, false, None, None, None, stack)?;
     let mut g = sched::lock();
     let s = g.slot(l.index());
     s.stat = Stat::Onproc;
@@ -284,7 +300,7 @@ pub(super) fn create_boot_thread(name: &str, stack: (u64, u64)) -> KResult<LwpRe
 /// A CPU's idle thread: created ready to run `entry`, but never queued
 /// (the scheduler runs it when nothing else is runnable).
 pub(super) fn create_idle_thread(name: &str, entry: ThreadFn) -> KResult<LwpRef> {
-    let l = create(name, false, None)?;
+    let l = create(name, false, None, None)?;
     *l.start.lock() = Some((entry, 0));
     // SAFETY: the new stack is ours and not running.
     unsafe {
@@ -310,7 +326,7 @@ fn start(l: &LwpRef) {
 /// Create and start a kernel thread running `entry(arg)`; returns a
 /// handle to `join` it with.
 pub fn kthread_create(name: &str, entry: ThreadFn, arg: usize) -> KResult<LwpRef> {
-    let l = create(name, false, None)?;
+    let l = create(name, false, None, None)?;
     *l.start.lock() = Some((entry, arg));
     // SAFETY: the new stack is ours and not running.
     unsafe {
@@ -329,7 +345,20 @@ pub fn kthread_create(name: &str, entry: ThreadFn, arg: usize) -> KResult<LwpRef
 /// the registers of `frame` (rip, rsp, ...; selectors and flags are forced
 /// to user values).
 pub fn uthread_create(name: &str, vmspace: Arc<Vmspace>, frame: TrapFrame) -> KResult<LwpRef> {
-    let l = create(name, true, Some(vmspace))?;
+    let l = uthread_prepare(name, vmspace, frame, None)?;
+    start(&l);
+    Ok(l)
+}
+
+/// A user thread of process `proc`, ready to run but not yet started
+/// (fork sets things up around it, then `start_thread`).
+pub fn uthread_prepare(
+    name: &str,
+    vmspace: Arc<Vmspace>,
+    frame: TrapFrame,
+    proc: Option<ProcRef>,
+) -> KResult<LwpRef> {
+    let l = create(name, true, Some(vmspace), proc)?;
     let mut f = frame;
     f.cs = crate::arch::x86_64::gdt::USER_CS as u64;
     f.ss = crate::arch::x86_64::gdt::USER_DS as u64;
@@ -346,8 +375,12 @@ pub fn uthread_create(name: &str, vmspace: Arc<Vmspace>, frame: TrapFrame) -> KR
             0,
         )
     };
-    start(&l);
     Ok(l)
+}
+
+/// Put a prepared thread on the run queue.
+pub fn start_thread(l: &LwpRef) {
+    start(l);
 }
 
 /// Store `f` as the user frame of a thread that is not running (new, or
@@ -439,6 +472,19 @@ pub fn stat_of(l: &Lwp) -> Stat {
         .map(|s| s.stat)
         .unwrap_or(Stat::Free)
 }
+
+/// The thread system calls (until processes take them over).
+pub const SYSCALLS: crate::kern::syscall::table::SysList = {
+    use crate::kern::syscall::trace::Arg;
+    use ferrite_abi::syscall as nr;
+    &[
+        crate::sys!(nr::SYS_getpid, "getpid", sys_gettid, []),
+        crate::sys!(nr::SYS_gettid, "gettid", sys_gettid, []),
+        crate::sys!(nr::SYS_getppid, "getppid", sys_getppid, []),
+        crate::sys!(nr::SYS_exit, "exit", sys_exit, [Arg::Int]),
+        crate::sys!(nr::SYS_exit_group, "exit_group", sys_exit, [Arg::Int]),
+    ]
+};
 
 /// gettid(2) (and getpid(2) until processes exist): the thread's slot number.
 pub fn sys_gettid(_: &mut crate::kern::syscall::SyscallCtx<'_>) -> crate::kern::syscall::SysResult {

@@ -563,6 +563,14 @@ pub fn nlwps() -> usize {
     lock().nlwps
 }
 
+/// The scheduler's system calls.
+pub const SYSCALLS: crate::kern::syscall::table::SysList = &[crate::sys!(
+    ferrite_abi::syscall::SYS_sched_yield,
+    "sched_yield",
+    sys_sched_yield,
+    []
+)];
+
 /// sched_yield(2).
 pub fn sys_sched_yield(_: &mut crate::kern::syscall::SyscallCtx<'_>) -> crate::kern::syscall::SysResult {
     yield_now();

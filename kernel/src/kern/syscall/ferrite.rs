@@ -9,8 +9,16 @@
 
 use super::{Errno, SysResult, SyscallCtx};
 
-/// Test hooks (see `KtestOp`).
+/// Test hooks (see `op`).
 pub const SYS_FERRITE_KTEST: u64 = 1099;
+
+/// Ferrite's private calls.
+pub const SYSCALLS: super::table::SysList = &[crate::sys!(
+    SYS_FERRITE_KTEST,
+    "ferrite_ktest",
+    sys_ferrite_ktest,
+    [super::trace::Arg::Int, super::trace::Arg::Hex]
+)];
 
 /// `ferrite_ktest` operations.
 pub mod op {

@@ -1,12 +1,16 @@
 //! The system-call table (NetBSD's syscalls.master): Linux x86_64 numbers
-//! to handlers, with how to print each argument when tracing. Handlers
-//! live with the subsystem they belong to; this file only lists them.
+//! to handlers, with how to print each argument when tracing.
+//!
+//! Handlers live with the subsystem they belong to; each subsystem lists
+//! its calls in a `SYSCALLS` slice of `(number, SysEnt)` pairs, and this
+//! file merges the lists into one array indexed by number, at compile time
+//! (a number listed twice stops the build).
 
 use super::trace::Arg;
 use super::{SysResult, SyscallCtx};
-use ferrite_abi::syscall as nr;
 
 /// One implemented system call.
+#[derive(Clone, Copy)]
 pub struct SysEnt {
     pub name: &'static str,
     pub handler: fn(&mut SyscallCtx<'_>) -> SysResult,
@@ -14,32 +18,60 @@ pub struct SysEnt {
     pub args: &'static [Arg],
 }
 
+/// A subsystem's list of calls.
+pub type SysList = &'static [(u64, SysEnt)];
+
+/// Build a `(number, SysEnt)` pair: `sys!(nr, "name", handler, [Arg, ...])`.
+#[macro_export]
+macro_rules! sys {
+    ($nr:expr, $name:expr, $h:expr, [$($a:expr),*]) => {
+        ($nr as u64, $crate::kern::syscall::table::SysEnt {
+            name: $name,
+            handler: $h,
+            args: &[$($a),*],
+        })
+    };
+}
+
 /// Table size: every Linux number fits, and Ferrite's private calls
 /// (`ferrite::FIRST`..) too.
 pub const NSYSENT: usize = 1100;
 
-macro_rules! ent {
-    ($name:expr, $h:expr, [$($a:expr),*]) => {
-        Some(SysEnt { name: $name, handler: $h, args: &[$($a),*] })
-    };
+/// Every subsystem's list.
+const LISTS: &[SysList] = &[
+    crate::kern::sched::sched::SYSCALLS,
+    crate::kern::sched::lwp::SYSCALLS,
+    super::ferrite::SYSCALLS,
+];
+
+const fn build(lists: &[SysList]) -> [Option<SysEnt>; NSYSENT] {
+    let mut t = [None; NSYSENT];
+    let mut i = 0;
+    while i < lists.len() {
+        let mut j = 0;
+        while j < lists[i].len() {
+            let (nr, e) = lists[i][j];
+            assert!((nr as usize) < NSYSENT, "system call number out of range");
+            assert!(t[nr as usize].is_none(), "system call listed twice");
+            t[nr as usize] = Some(e);
+            j += 1;
+        }
+        i += 1;
+    }
+    t
 }
 
-static TABLE: [Option<SysEnt>; NSYSENT] = {
-    let mut t = [const { None }; NSYSENT];
-    use crate::kern::sched::sched as s;
-    use crate::kern::sched::lwp;
-    use super::ferrite as f;
-    t[nr::SYS_sched_yield as usize] = ent!("sched_yield", s::sys_sched_yield, []);
-    t[nr::SYS_getpid as usize] = ent!("getpid", lwp::sys_gettid, []);
-    t[nr::SYS_gettid as usize] = ent!("gettid", lwp::sys_gettid, []);
-    t[nr::SYS_getppid as usize] = ent!("getppid", lwp::sys_getppid, []);
-    t[nr::SYS_exit as usize] = ent!("exit", lwp::sys_exit, [Arg::Int]);
-    t[nr::SYS_exit_group as usize] = ent!("exit_group", lwp::sys_exit, [Arg::Int]);
-    t[f::SYS_FERRITE_KTEST as usize] = ent!("ferrite_ktest", f::sys_ferrite_ktest, [Arg::Int, Arg::Hex]);
-    t
-};
+static TABLE: [Option<SysEnt>; NSYSENT] = build(LISTS);
 
 /// The entry for `nr`, if implemented.
 pub fn lookup(nr: u64) -> Option<&'static SysEnt> {
     TABLE.get(nr as usize).and_then(|e| e.as_ref())
+}
+
+/// Implemented calls (for tests and the ENOSYS report).
+pub fn implemented() -> impl Iterator<Item = (u64, &'static SysEnt)> {
+    TABLE
+        .iter()
+        .enumerate()
+        .filter_map(|(n, e)| e.as_ref().map(|e| (n as u64, e)))
 }

@@ -1,0 +1,113 @@
+//! Processes (NetBSD's kern_proc.c): what a process owns and how it is
+//! found.
+//!
+//! A process owns its thread (one: Ferrite has no user threads yet), its
+//! descriptor table, its current directory, umask, resource limits and
+//! signal dispositions. Its address space hangs off the thread (the switch
+//! loads it). Processes come from their own pool (`procpl`) and are shared
+//! through counted handles (`ProcRef`).
+//!
+//! The process tree (parent, children, zombies, process groups and
+//! sessions) is kept in the PID table's slots (`pid`), under one spin
+//! lock, the process lock; every link operation there is O(1).
+
+use crate::fs::VnodeRef;
+use crate::kern::file::FdTable;
+use crate::kern::mem::pool_arc::{ArcPool, PoolArc};
+use crate::kern::sched::lwp::LwpRef;
+use crate::kern::sched::mutex::Mutex;
+use crate::kern::sched::spinlock::SpinLock;
+use core::sync::atomic::{AtomicU32, Ordering};
+use ferrite_abi::Rlimit;
+use ferrite_abi::resource as rl;
+
+pub use ferrite_pid::Pid;
+
+/// A counted handle on a process.
+pub type ProcRef = PoolArc<Proc>;
+
+pub(super) static PROC_POOL: ArcPool<Proc> = ArcPool::new("procpl");
+
+/// Resource limits indexed by `RLIMIT_*`.
+pub const NLIMITS: usize = 16;
+
+/// The default limits of the first process (Linux's defaults).
+pub fn default_rlimits() -> [Rlimit; NLIMITS] {
+    let inf = rl::RLIM_INFINITY;
+    let mut l = [Rlimit {
+        rlim_cur: inf,
+        rlim_max: inf,
+    }; NLIMITS];
+    l[rl::RLIMIT_STACK as usize].rlim_cur = 8 << 20;
+    l[rl::RLIMIT_NOFILE as usize] = Rlimit {
+        rlim_cur: 1024,
+        rlim_max: 4096,
+    };
+    l[rl::RLIMIT_CORE as usize].rlim_cur = 0;
+    l[rl::RLIMIT_MEMLOCK as usize] = Rlimit {
+        rlim_cur: 8 << 20,
+        rlim_max: 8 << 20,
+    };
+    l[rl::RLIMIT_NPROC as usize] = Rlimit {
+        rlim_cur: 8192,
+        rlim_max: 8192,
+    };
+    l
+}
+
+pub struct Proc {
+    pub pid: Pid,
+    /// The process's thread (None once reaped).
+    pub(super) lwp: SpinLock<Option<LwpRef>>,
+    /// Open files (sleepable: file operations may sleep with it held).
+    pub files: Mutex<FdTable>,
+    /// Current directory.
+    pub cwd: SpinLock<VnodeRef>,
+    pub umask: AtomicU32,
+    pub rlimits: SpinLock<[Rlimit; NLIMITS]>,
+}
+
+impl Proc {
+    /// The process's thread, if it has not been reaped.
+    pub fn lwp(&self) -> Option<LwpRef> {
+        self.lwp.lock().clone()
+    }
+
+    pub fn cwd(&self) -> VnodeRef {
+        self.cwd.lock().clone()
+    }
+
+    pub fn set_cwd(&self, v: VnodeRef) {
+        *self.cwd.lock() = v;
+    }
+
+    pub fn umask(&self) -> u32 {
+        self.umask.load(Ordering::Relaxed)
+    }
+
+    /// Set the umask; returns the old one.
+    pub fn set_umask(&self, m: u32) -> u32 {
+        self.umask.swap(m & 0o777, Ordering::Relaxed)
+    }
+
+    pub fn rlimit(&self, which: u32) -> Rlimit {
+        self.rlimits.lock()[which as usize]
+    }
+}
+
+impl core::fmt::Debug for Proc {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "pid {}", self.pid)
+    }
+}
+
+/// The running thread's process (None for kernel threads).
+pub fn curproc_opt() -> Option<&'static Proc> {
+    crate::kern::sched::curlwp().proc()
+}
+
+/// The running thread's process; only for code that runs on behalf of a
+/// process (system calls): a kernel thread there is a kernel bug.
+pub fn curproc() -> &'static Proc {
+    curproc_opt().expect("curproc() in a kernel thread")
+}
