@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Run every test suite: host unit/property tests, the runner self-test, and the
-# in-kernel ktest suite under QEMU. Ends with one line "N passed, M failed".
+# Run every test suite: host unit/property tests, the runner self-test, the
+# in-kernel ktest suite under QEMU, and the userland suite on Ferrite (under
+# QEMU) and natively on this Linux host (the reference: a check that fails
+# there is a wrong check). Ends with one line "N passed, M failed".
 # Usage: scripts/test.sh [FILTER]   (FILTER: substring of test paths, e.g. physmem)
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -15,6 +17,7 @@ FILTER="${1:-}"
 "$ROOT/scripts/setup.sh" || die "setup failed"
 build_boot_tool
 build_kernel
+build_userland
 step "building the self-test kernel (deliberately failing tests, for the runner self-test)"
 (cd "$ROOT" && cargo build -p ferrite-kernel --target "$KERNEL_TARGET" --release \
     --features ktest-selftest --target-dir target/selftest) || die "building the self-test kernel failed"
@@ -54,10 +57,66 @@ if [ "$kernel_status" -ne 0 ] && [ "$k_failed" -eq 0 ]; then
     fi
 fi
 
-passed=$((host_passed + k_passed))
-failed=$((host_failed + k_failed))
+# read_summary FILE: "passed failed skipped" from a --summary file (0s if absent).
+read_summary() {
+    local p=0 f=0 k=0
+    if [ -f "$1" ]; then
+        p=$(sed -n 's/^passed=//p' "$1"); f=$(sed -n 's/^failed=//p' "$1")
+        k=$(sed -n 's/^skipped=//p' "$1")
+    fi
+    echo "${p:-0} ${f:-0} ${k:-0}"
+}
+
+step "userland suite on Ferrite (ferrite-boot test --user)"
+"$BOOT_TOOL" test --kernel "$KERNEL_ELF" --user --userland "$USERLAND_DIR" \
+    ${FILTER:+--filter "$FILTER"} --summary "$LOGDIR/user.summary"
+uf_status=$?
+read -r uf_passed uf_failed uf_skipped < <(read_summary "$LOGDIR/user.summary")
+user_matched=1
+if [ "$uf_status" -ne 0 ] && [ "$uf_failed" -eq 0 ]; then
+    if [ -n "$FILTER" ] && [ "$uf_passed" -eq 0 ] && [ -f "$LOGDIR/user.summary" ]; then
+        user_matched=0        # the filter matched no userland check
+    else
+        uf_failed=1           # the runner failed without a result (missing testrun, QEMU, ...)
+    fi
+fi
+
+step "userland suite on Linux (this host, the reference)"
+ul_passed=0
+ul_failed=0
+ul_skipped=0
+if [ -x "$USERLAND_DIR/testrun" ]; then
+    # testrun runs every program in --dir: the utest-* binaries under their
+    # program names, as /bin/tests holds them on Ferrite.
+    mkdir -p "$LOGDIR/tests"
+    for bin in "$USERLAND_DIR"/utest-*; do
+        [ -f "$bin" ] && [ -x "$bin" ] || continue
+        cp "$bin" "$LOGDIR/tests/$(basename "$bin" | sed 's/^utest-//')"
+    done
+    "$USERLAND_DIR/testrun" --dir "$LOGDIR/tests" ${FILTER:+"$FILTER"} 2>&1 | tee "$LOGDIR/linux.log"
+    ul_status=${PIPESTATUS[0]}
+    # testrun's last line: "user: N passed, M failed, K skipped".
+    if read -r ul_passed ul_failed ul_skipped < <(sed -n \
+            's/^user: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+            "$LOGDIR/linux.log" | tail -n 1); then
+        if [ "$ul_status" -ne 0 ] && [ "$ul_failed" -eq 0 ]; then
+            ul_failed=1       # testrun failed without reporting a failed check
+        fi
+    else
+        echo "testrun exited with status $ul_status without its summary line" >&2
+        ul_passed=0; ul_failed=1; ul_skipped=0
+    fi
+else
+    echo "no testrun in $USERLAND_DIR: the userland suite was not built" >&2
+    ul_failed=1
+fi
+
+passed=$((host_passed + k_passed + uf_passed + ul_passed))
+failed=$((host_failed + k_failed + uf_failed + ul_failed))
 echo
-echo "host: $host_passed passed, $host_failed failed; kernel: $k_passed passed, $k_failed failed"
+echo "host: $host_passed passed, $host_failed failed; kernel: $k_passed passed, $k_failed failed;" \
+     "user (Ferrite): $uf_passed passed, $uf_failed failed, $uf_skipped skipped;" \
+     "user (Linux): $ul_passed passed, $ul_failed failed, $ul_skipped skipped"
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
     echo "no test matches filter \"$FILTER\"" >&2
     echo "0 passed, 0 failed"
@@ -65,6 +124,9 @@ if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
 fi
 if [ "$kernel_matched" -eq 0 ]; then
     echo "(no in-kernel test matches \"$FILTER\")"
+fi
+if [ "$user_matched" -eq 0 ]; then
+    echo "(no userland check matches \"$FILTER\")"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,24 +5,28 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
+use crate::initramfs::{self, AddSpec};
 
 pub const USAGE: &str = "\
 usage: ferrite-boot <command> [options]
 
 commands:
-  image --kernel ELF [--out DIR] [--uefi] [--verbose]
+  image --kernel ELF [--out DIR] [--uefi] [--verbose] [initramfs options]
         build the BIOS disk image (and the UEFI one if OVMF is installed or
         --uefi is given) and print their paths
-  run   --kernel ELF [common options]
+  run   --kernel ELF [common options] [-- PROG ARGS...]
         boot the kernel in demo mode, stream the serial console (backtraces
-        symbolised); exit 0 when the kernel powers off successfully
+        symbolised); exit 0 when the kernel powers off successfully.
+        With `-- PROG ARGS...`: boot in user mode, /init runs PROG ARGS, and
+        exit with PROG's status (128+N if signal N killed it)
   bench --kernel ELF [common options]
         boot the kernel in benchmark mode with deterministic guest time
         (--icount implied) and stream its `bench:` result lines
   test  --kernel ELF [common options] [--filter F] [--test-timeout SECS]
-        [--summary FILE]
+        [--summary FILE] [--user]
         run the in-kernel test suite (rebooting after panics and hangs) and
-        print `<P> passed, <F> failed` as the last line
+        print `<P> passed, <F> failed` as the last line; with --user, run the
+        userland suite instead (/init runs `/bin/testrun [F]`; one boot)
 
 common options:
   --kernel ELF          the kernel ELF (required)
@@ -37,16 +41,30 @@ common options:
   --qemu PATH           QEMU binary (default: qemu-system-x86_64 from PATH)
   --cpu-flags FLAGS     extra CPU features for the qemu64 model, e.g. +pdpe1gb
 
+initramfs options (all commands; the archive is the bootloader's ramdisk):
+  --userland DIR        pack cargo's userland output directory
+                        (target/x86_64-unknown-linux-musl/userland): init as
+                        /init, utest-P as /bin/tests/P, ubench-N as
+                        /bin/bench/N, any other executable as /bin/NAME
+  --add HOST[:GUEST]    also pack a host file, keeping its permissions
+                        (GUEST defaults to /bin/<file name>); repeatable
+
 test options:
   --filter F            only tests whose path contains F
-  --test-timeout SECS   per-test host timeout (default 60)
+  --test-timeout SECS   per-test host timeout (default 60; with --user: the
+                        longest silence allowed, default 660)
   --summary FILE        also write `passed=P` / `failed=F` lines to FILE
+  --user                run the userland suite (needs --userland)
 
-exit status: 0 success, 1 kernel or test failure, 2 usage/environment error";
+exit status: 0 success, 1 kernel or test failure, 2 usage/environment error;
+`run -- PROG` exits with PROG's status";
 
 pub const DEFAULT_MEMORY_MIB: u32 = 512;
 pub const DEFAULT_RUN_TIMEOUT_SECS: u64 = 300;
 pub const DEFAULT_TEST_TIMEOUT_SECS: u64 = 60;
+/// The user suite prints a line per check only when the check ends, and
+/// testrun gives a program up to 600 s: allow that much silence and more.
+pub const DEFAULT_USER_TEST_TIMEOUT_SECS: u64 = 660;
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,8 +93,33 @@ pub struct Options {
     /// Extra CPU feature flags (`+name`/`-name`, comma separated).
     pub cpu_flags: Option<String>,
     pub filter: Option<String>,
-    pub test_timeout_secs: u64,
+    /// `--test-timeout`; `None` means the default (see [`Options::test_timeout`]).
+    pub test_timeout_secs: Option<u64>,
     pub summary: Option<PathBuf>,
+    /// `--userland DIR`.
+    pub userland: Option<PathBuf>,
+    /// `--add HOST[:GUEST]`, in order.
+    pub add: Vec<AddSpec>,
+    /// `test --user`: the userland suite.
+    pub user: bool,
+    /// `run ... -- PROG ARGS`: `/init`'s arguments (user mode).
+    pub init_args: Option<Vec<String>>,
+}
+
+impl Options {
+    /// The per-test (kernel suite) or silence (user suite) timeout.
+    pub fn test_timeout(&self) -> u64 {
+        self.test_timeout_secs.unwrap_or(if self.user {
+            DEFAULT_USER_TEST_TIMEOUT_SECS
+        } else {
+            DEFAULT_TEST_TIMEOUT_SECS
+        })
+    }
+
+    /// Whether an initramfs is to be packed.
+    pub fn has_initramfs(&self) -> bool {
+        self.userland.is_some() || !self.add.is_empty()
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -101,16 +144,16 @@ impl Sub {
 /// Which subcommands accept an option.
 fn allowed(option: &str, sub: Sub) -> bool {
     match option {
-        "--kernel" | "--out" | "--uefi" | "--verbose" => true,
+        "--kernel" | "--out" | "--uefi" | "--verbose" | "--userland" | "--add" => true,
         "--memory" | "--log" | "--timeout" | "--icount" | "--cmdline-extra" | "--qemu"
         | "--cpu-flags" => sub != Sub::Image,
-        "--filter" | "--test-timeout" | "--summary" => sub == Sub::Test,
+        "--filter" | "--test-timeout" | "--summary" | "--user" => sub == Sub::Test,
         _ => false,
     }
 }
 
 fn takes_value(option: &str) -> bool {
-    !matches!(option, "--uefi" | "--verbose" | "--icount")
+    !matches!(option, "--uefi" | "--verbose" | "--icount" | "--user")
 }
 
 /// Validate `+feature,-feature,...` (letters, digits, `_`, `-`, `.`).
@@ -170,14 +213,34 @@ where
         qemu: None,
         cpu_flags: None,
         filter: None,
-        test_timeout_secs: DEFAULT_TEST_TIMEOUT_SECS,
+        test_timeout_secs: None,
         summary: None,
+        userland: None,
+        add: Vec::new(),
+        user: false,
+        init_args: None,
     };
 
     let mut rest = args[1..].iter();
     while let Some(arg) = rest.next() {
         if arg == "-h" || arg == "--help" {
             return Ok(Command::Help);
+        }
+        if arg == "--" {
+            if sub != Sub::Run {
+                return Err(Error::usage(format!(
+                    "`--` (a program to run) is only accepted by `run`, not `{}` (see --help)",
+                    sub.name()
+                )));
+            }
+            let program: Vec<String> = rest.by_ref().cloned().collect();
+            if program.is_empty() {
+                return Err(Error::usage(
+                    "`--` must be followed by the program to run, e.g. `-- /bin/testrun fork`",
+                ));
+            }
+            opts.init_args = Some(program);
+            break;
         }
         let (name, inline_value) = match arg.split_once('=') {
             Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
@@ -237,7 +300,14 @@ where
                     })?;
             }
             "--timeout" => opts.timeout_secs = Some(parse_number(name, &value, "seconds")?),
-            "--test-timeout" => opts.test_timeout_secs = parse_number(name, &value, "seconds")?,
+            "--test-timeout" => {
+                opts.test_timeout_secs = Some(parse_number(name, &value, "seconds")?);
+            }
+            "--userland" => opts.userland = Some(PathBuf::from(non_empty(name, value)?)),
+            "--add" => opts
+                .add
+                .push(initramfs::parse_add(&non_empty(name, value)?)?),
+            "--user" => opts.user = true,
             "--log" => opts.log = Some(single_word(name, value)?),
             "--filter" => opts.filter = Some(single_word(name, value)?),
             "--cmdline-extra" => opts
@@ -261,6 +331,18 @@ where
             sub.name()
         ))
     })?;
+    if opts.user && opts.userland.is_none() {
+        return Err(Error::usage(
+            "--user needs --userland DIR (the userland binaries, with testrun and the \
+             utest-* programs)",
+        ));
+    }
+    if opts.init_args.is_some() && !opts.has_initramfs() {
+        return Err(Error::usage(
+            "`-- PROG` needs an initramfs to find PROG in: pass --userland DIR and/or \
+             --add HOST[:GUEST]",
+        ));
+    }
 
     Ok(match sub {
         Sub::Image => Command::Image(opts),
@@ -352,9 +434,101 @@ mod tests {
         assert_eq!(o.kernel, PathBuf::from("k.elf"));
         assert_eq!(o.memory_mib, 512);
         assert_eq!(o.timeout_secs, None);
-        assert_eq!(o.test_timeout_secs, 60);
-        assert!(!o.uefi && !o.verbose && !o.icount);
+        assert_eq!(o.test_timeout_secs, None);
+        assert_eq!(o.test_timeout(), 60);
+        assert!(!o.uefi && !o.verbose && !o.icount && !o.user);
         assert!(o.cmdline_extra.is_empty());
+        assert!(o.userland.is_none() && o.add.is_empty() && o.init_args.is_none());
+        assert!(!o.has_initramfs());
+    }
+
+    #[test]
+    fn initramfs_options() {
+        let o = opts(parse_ok(&[
+            "run",
+            "--kernel",
+            "k",
+            "--userland",
+            "target/x86_64-unknown-linux-musl/userland",
+            "--add",
+            "busybox:/bin/sh",
+            "--add=notes.txt",
+        ]));
+        assert_eq!(
+            o.userland,
+            Some(PathBuf::from("target/x86_64-unknown-linux-musl/userland"))
+        );
+        assert_eq!(
+            o.add,
+            [
+                AddSpec {
+                    host: "busybox".into(),
+                    guest: "/bin/sh".into()
+                },
+                AddSpec {
+                    host: "notes.txt".into(),
+                    guest: "/bin/notes.txt".into()
+                }
+            ]
+        );
+        assert!(o.has_initramfs());
+        for sub in ["image", "bench", "test"] {
+            assert!(opts(parse_ok(&[sub, "--kernel", "k", "--add", "f"])).has_initramfs());
+        }
+    }
+
+    #[test]
+    fn program_after_double_dash() {
+        let o = opts(parse_ok(&[
+            "run",
+            "--kernel",
+            "k",
+            "--add",
+            "x",
+            "--",
+            "/bin/x",
+            "--verbose",
+            "a b",
+            "--",
+        ]));
+        assert_eq!(
+            o.init_args.as_deref(),
+            Some(
+                ["/bin/x", "--verbose", "a b", "--"]
+                    .map(String::from)
+                    .as_slice()
+            )
+        );
+        // Options after `--` belong to the program.
+        assert!(!o.verbose);
+    }
+
+    #[test]
+    fn user_suite_options() {
+        let o = opts(parse_ok(&[
+            "test",
+            "--kernel",
+            "k",
+            "--user",
+            "--userland",
+            "u",
+            "--filter",
+            "fork",
+        ]));
+        assert!(o.user);
+        assert_eq!(o.filter.as_deref(), Some("fork"));
+        assert_eq!(o.test_timeout(), 660);
+        let o = opts(parse_ok(&[
+            "test",
+            "--kernel",
+            "k",
+            "--user",
+            "--userland",
+            "u",
+            "--test-timeout",
+            "5",
+        ]));
+        assert_eq!(o.test_timeout(), 5);
     }
 
     #[test]
@@ -394,7 +568,7 @@ mod tests {
         assert_eq!(o.cmdline_extra, ["a=1", "b=2", "c"]);
         assert_eq!(o.qemu, Some(PathBuf::from("/opt/qemu")));
         assert_eq!(o.filter.as_deref(), Some("mm::"));
-        assert_eq!(o.test_timeout_secs, 5);
+        assert_eq!(o.test_timeout(), 5);
         assert_eq!(o.summary, Some(PathBuf::from("s.txt")));
         assert_eq!(o.out_dir, Some(PathBuf::from("img")));
     }
@@ -443,6 +617,33 @@ mod tests {
             ),
             (&["run", "--kernel", "k", "--uefi=yes"], "takes no value"),
             (&["run", "stray"], "unexpected argument `stray`"),
+            (&["run", "--kernel", "k", "--user"], "not accepted by `run`"),
+            (
+                &["test", "--kernel", "k", "--user"],
+                "--user needs --userland",
+            ),
+            (&["test", "--kernel", "k", "--user=1"], "takes no value"),
+            (
+                &["run", "--kernel", "k", "--", "/bin/x"],
+                "needs an initramfs",
+            ),
+            (
+                &["run", "--kernel", "k", "--add", "x", "--"],
+                "must be followed",
+            ),
+            (
+                &["test", "--kernel", "k", "--", "x"],
+                "only accepted by `run`",
+            ),
+            (
+                &["run", "--kernel", "k", "--add", ":/x"],
+                "missing the host file",
+            ),
+            (
+                &["run", "--kernel", "k", "--add", "f:/.."],
+                "must not contain",
+            ),
+            (&["run", "--kernel", "k", "--userland="], "non-empty value"),
         ];
         for (args, needle) in cases {
             let err = parse_err(args);

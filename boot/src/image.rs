@@ -1,11 +1,16 @@
 //! Disk images: BIOS (MBR) and UEFI (GPT) images built with the
-//! `bootloader` crate from the kernel ELF, cached next to the ELF (or in
-//! `--out DIR`) and rebuilt only when the ELF (or this tool) is newer.
+//! `bootloader` crate from the kernel ELF and, optionally, an initramfs
+//! (the bootloader's ramdisk), cached next to the ELF (or in `--out DIR`)
+//! and rebuilt only when the ELF (or this tool) is newer.
 //!
 //! The bootloader's own logging is part of the image (boot.json), so
 //! `--verbose` images are cached under a different name:
 //! `<elf>.bios.img` / `<elf>.uefi.img`, or `<elf>.verbose.bios.img` /
-//! `<elf>.verbose.uefi.img`.
+//! `<elf>.verbose.uefi.img`. An image with a ramdisk carries the
+//! archive's content hash in its name (`<elf>.initrd-<16 hex>.bios.img`),
+//! so a changed archive gets a new image while an unchanged one (even if
+//! its files were touched) reuses the cached image; building one removes
+//! the images of the same kernel with other ramdisks.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,6 +20,7 @@ use bootloader::{BiosBoot, BootConfig, UefiBoot};
 use bootloader_boot_config::LevelFilter;
 
 use crate::error::{Error, Result};
+use crate::initramfs::Initramfs;
 
 /// Firmware flavour of a disk image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,20 +38,78 @@ impl Flavor {
     }
 }
 
-/// Path of the image for `kernel` (pure).
-pub fn image_path(kernel: &Path, out_dir: Option<&Path>, flavor: Flavor, verbose: bool) -> PathBuf {
-    let name = kernel
+fn kernel_name(kernel: &Path) -> String {
+    kernel
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "kernel".into());
-    let file = if verbose {
-        format!("{name}.verbose.{}", flavor.suffix())
+        .unwrap_or_else(|| "kernel".into())
+}
+
+/// `<elf>.` or `<elf>.verbose.`: the start of every image name of a kernel.
+fn name_stem(kernel: &Path, verbose: bool) -> String {
+    let name = kernel_name(kernel);
+    if verbose {
+        format!("{name}.verbose.")
     } else {
-        format!("{name}.{}", flavor.suffix())
+        format!("{name}.")
+    }
+}
+
+/// Path of the image for `kernel` with a ramdisk of content hash
+/// `ramdisk` (pure).
+pub fn image_path(
+    kernel: &Path,
+    out_dir: Option<&Path>,
+    flavor: Flavor,
+    verbose: bool,
+    ramdisk: Option<u64>,
+) -> PathBuf {
+    let stem = name_stem(kernel, verbose);
+    let file = match ramdisk {
+        Some(hash) => format!("{stem}initrd-{hash:016x}.{}", flavor.suffix()),
+        None => format!("{stem}{}", flavor.suffix()),
     };
     match out_dir {
         Some(dir) => dir.join(file),
         None => kernel.with_file_name(file),
+    }
+}
+
+/// Whether `file` (a name in the image directory) is an image of the same
+/// kernel, flavour and verbosity with another ramdisk than `keep` (pure).
+pub fn is_stale_ramdisk_image(
+    file: &str,
+    kernel: &Path,
+    flavor: Flavor,
+    verbose: bool,
+    keep: &Path,
+) -> bool {
+    let stem = format!("{}initrd-", name_stem(kernel, verbose));
+    let hex = file
+        .strip_prefix(&stem)
+        .and_then(|rest| rest.strip_suffix(flavor.suffix()))
+        .and_then(|rest| rest.strip_suffix('.'));
+    let is_ours = hex.is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    is_ours && keep.file_name().is_none_or(|k| k != file)
+}
+
+/// Removes the images [`is_stale_ramdisk_image`] selects (best effort: an
+/// image in use by a running QEMU stays readable by it).
+fn remove_stale_ramdisk_images(kernel: &Path, image: &Path, flavor: Flavor, verbose: bool) {
+    let dir = match image.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if let Some(name) = name.to_str()
+            && is_stale_ramdisk_image(name, kernel, flavor, verbose, image)
+        {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -90,16 +154,17 @@ pub fn needs_rebuild(image: Option<SystemTime>, inputs: &[Option<SystemTime>]) -
     }
 }
 
-/// Builds (if needed) the image and returns its path. `rebuilt` tells
-/// whether it was written.
+/// Builds (if needed) the image, with `ramdisk` as the bootloader's
+/// ramdisk, and returns its path. `rebuilt` tells whether it was written.
 pub fn ensure_image(
     kernel: &Path,
     out_dir: Option<&Path>,
     flavor: Flavor,
     verbose: bool,
+    ramdisk: Option<&Initramfs>,
 ) -> Result<(PathBuf, bool)> {
     check_kernel(kernel)?;
-    let image = image_path(kernel, out_dir, flavor, verbose);
+    let image = image_path(kernel, out_dir, flavor, verbose, ramdisk.map(|r| r.hash));
     // The bootloader stages are embedded in this tool: a new tool build
     // may mean a new bootloader, so it counts as an input too.
     let tool = std::env::current_exe().ok().and_then(|p| mtime(&p));
@@ -119,16 +184,35 @@ pub fn ensure_image(
     // full ELF on the host.
     let stripped = image.with_extension(format!("elf.tmp{}", std::process::id()));
     strip_debug_info(kernel, &stripped)?;
+    // The bootloader takes the ramdisk as a file.
+    let cpio = image.with_extension(format!("cpio.tmp{}", std::process::id()));
+    if let Some(r) = ramdisk {
+        fs::write(&cpio, &r.bytes).map_err(|e| {
+            let _ = fs::remove_file(&stripped);
+            Error::io(format!("writing the initramfs {}", cpio.display()), e)
+        })?;
+    }
     let cfg = boot_config(verbose);
     let built = match flavor {
-        Flavor::Bios => BiosBoot::new(&stripped)
-            .set_boot_config(&cfg)
-            .create_disk_image(&tmp),
-        Flavor::Uefi => UefiBoot::new(&stripped)
-            .set_boot_config(&cfg)
-            .create_disk_image(&tmp),
+        Flavor::Bios => {
+            let mut boot = BiosBoot::new(&stripped);
+            boot.set_boot_config(&cfg);
+            if ramdisk.is_some() {
+                boot.set_ramdisk(&cpio);
+            }
+            boot.create_disk_image(&tmp)
+        }
+        Flavor::Uefi => {
+            let mut boot = UefiBoot::new(&stripped);
+            boot.set_boot_config(&cfg);
+            if ramdisk.is_some() {
+                boot.set_ramdisk(&cpio);
+            }
+            boot.create_disk_image(&tmp)
+        }
     };
     let _ = fs::remove_file(&stripped);
+    let _ = fs::remove_file(&cpio);
     if let Err(e) = built {
         let _ = fs::remove_file(&tmp);
         return Err(Error::usage(format!(
@@ -141,6 +225,9 @@ pub fn ensure_image(
         let _ = fs::remove_file(&tmp);
         Error::io(format!("moving the new image to {}", image.display()), e)
     })?;
+    if ramdisk.is_some() {
+        remove_stale_ramdisk_images(kernel, &image, flavor, verbose);
+    }
     Ok((image, true))
 }
 
@@ -178,17 +265,50 @@ mod tests {
     fn image_paths() {
         let k = Path::new("/t/release/ferrite");
         assert_eq!(
-            image_path(k, None, Flavor::Bios, false),
+            image_path(k, None, Flavor::Bios, false, None),
             PathBuf::from("/t/release/ferrite.bios.img")
         );
         assert_eq!(
-            image_path(k, Some(Path::new("/o")), Flavor::Uefi, false),
+            image_path(k, Some(Path::new("/o")), Flavor::Uefi, false, None),
             PathBuf::from("/o/ferrite.uefi.img")
         );
         assert_eq!(
-            image_path(k, None, Flavor::Bios, true),
+            image_path(k, None, Flavor::Bios, true, None),
             PathBuf::from("/t/release/ferrite.verbose.bios.img")
         );
+        assert_eq!(
+            image_path(k, None, Flavor::Bios, false, Some(0xabc)),
+            PathBuf::from("/t/release/ferrite.initrd-0000000000000abc.bios.img")
+        );
+        assert_eq!(
+            image_path(k, None, Flavor::Uefi, true, Some(u64::MAX)),
+            PathBuf::from("/t/release/ferrite.verbose.initrd-ffffffffffffffff.uefi.img")
+        );
+    }
+
+    #[test]
+    fn stale_ramdisk_images() {
+        let k = Path::new("/t/ferrite");
+        let keep = image_path(k, None, Flavor::Bios, false, Some(1));
+        let stale = |f| is_stale_ramdisk_image(f, k, Flavor::Bios, false, &keep);
+        assert!(stale("ferrite.initrd-0000000000000002.bios.img"));
+        assert!(
+            !stale("ferrite.initrd-0000000000000001.bios.img"),
+            "the new one"
+        );
+        assert!(!stale("ferrite.bios.img"), "no ramdisk");
+        assert!(
+            !stale("ferrite.initrd-0000000000000002.uefi.img"),
+            "other flavour"
+        );
+        assert!(!stale("ferrite.verbose.initrd-0000000000000002.bios.img"));
+        assert!(
+            !stale("other.initrd-0000000000000002.bios.img"),
+            "other kernel"
+        );
+        assert!(!stale("ferrite.initrd-2.bios.img"));
+        assert!(!stale("ferrite.initrd-000000000000000g.bios.img"));
+        assert!(!stale("ferrite.initrd-0000000000000002.bios.img.tmp123"));
     }
 
     #[test]
@@ -238,8 +358,14 @@ mod tests {
 
     #[test]
     fn missing_kernel_is_usage_error() {
-        let err = ensure_image(Path::new("/nonexistent/ferrite"), None, Flavor::Bios, false)
-            .expect_err("missing kernel");
+        let err = ensure_image(
+            Path::new("/nonexistent/ferrite"),
+            None,
+            Flavor::Bios,
+            false,
+            None,
+        )
+        .expect_err("missing kernel");
         assert_eq!(err.exit_code, 2);
         assert!(err.message.contains("not found"));
     }

@@ -33,7 +33,7 @@ pub enum BootEnd {
 }
 
 impl BootEnd {
-    fn describe(self) -> String {
+    pub fn describe(self) -> String {
         match self {
             BootEnd::Exited(e) => e.describe(),
             BootEnd::TestTimeout { secs } => {
@@ -188,7 +188,11 @@ impl Driver {
                 self.boot.next_index = start;
                 Ok(true)
             }
-            Event::TestStarted { path } => Ok(self.test_started(path)),
+            // A panic glued to the test line: the test started (the panic
+            // itself is reported by `aborted in` and the boot's end).
+            Event::TestStarted { path } | Event::TestPanicked { path } => {
+                Ok(self.test_started(path))
+            }
             Event::TestResult { path, outcome } => {
                 self.test_result(path, outcome);
                 Ok(true)
@@ -457,6 +461,25 @@ mod tests {
         assert_eq!((s.passed, s.failed), (4, 1));
         assert!(!s.success());
         assert_eq!(d.failed_tests(), ["t3"]);
+    }
+
+    #[test]
+    fn panic_glued_to_the_test_line_fails_that_test() {
+        let mut d = Driver::new();
+        let step = boot(
+            &mut d,
+            0,
+            &[
+                "ktest: 2 tests match, starting at #0",
+                "test t1 ... panicked at kernel/src/x.rs:1:2:",
+                "boom",
+                "ktest: aborted in #0",
+            ],
+            FAIL,
+        )
+        .unwrap();
+        assert_eq!(step.next, Next::Reboot { skip: 1 });
+        assert_eq!(d.failed_tests(), ["t1"]);
     }
 
     #[test]

@@ -4,23 +4,29 @@
 //!
 //! This file only dispatches the subcommands; see the modules:
 //! - [`cli`]: argument parsing;
+//! - [`initramfs`]: the newc archive packed as the bootloader's ramdisk;
 //! - [`image`]: disk images (bootloader crate) and their cache;
 //! - [`qemu`]: QEMU command line, process and serial line reader;
 //! - [`protocol`]: parsing of the kernel's serial lines, kernel cmdline;
 //! - [`console`]: forwarding output, symbolising backtraces;
 //! - [`symbolize`]: DWARF / symbol-table lookups, path shortening;
 //! - [`ktest`]: the pure test-driver state machine;
-//! - [`runner`]: the boot loops of `run` and `test`.
+//! - [`usuite`]: the pure userland-suite driver;
+//! - [`runner`]: the boot loops of `run` and `test`;
+//! - [`usertest`]: the boot of `test --user`.
 
 mod cli;
 mod console;
 mod error;
 mod image;
+mod initramfs;
 mod ktest;
 mod protocol;
 mod qemu;
 mod runner;
 mod symbolize;
+mod usertest;
+mod usuite;
 
 use std::process::ExitCode;
 
@@ -45,6 +51,7 @@ fn main() -> ExitCode {
         Command::Image(opts) => image_cmd(&opts),
         Command::Run(opts) => runner::run(&opts, protocol::Mode::Demo),
         Command::Bench(opts) => runner::run(&opts, protocol::Mode::Bench),
+        Command::Test(opts) if opts.user => usertest::run(&opts),
         Command::Test(opts) => runner::test(&opts),
     };
     match result {
@@ -57,14 +64,25 @@ fn main() -> ExitCode {
 }
 
 /// `ferrite-boot image`: BIOS image always, UEFI image when OVMF is
-/// installed (so it can be booted) or `--uefi` asks for it.
+/// installed (so it can be booted) or `--uefi` asks for it; with the
+/// initramfs if `--userland` / `--add` were given. `--verbose` says
+/// whether each image was built or already up to date.
 fn image_cmd(opts: &Options) -> Result<u8> {
+    image::check_kernel(&opts.kernel)?;
     let out = opts.out_dir.as_deref();
-    let (bios, _) = image::ensure_image(&opts.kernel, out, Flavor::Bios, opts.verbose)?;
-    println!("{}", bios.display());
+    let ramdisk = initramfs::build(opts.userland.as_deref(), &opts.add)?;
+    let mut flavors = vec![Flavor::Bios];
     if opts.uefi || qemu::find_ovmf().is_some() {
-        let (uefi, _) = image::ensure_image(&opts.kernel, out, Flavor::Uefi, opts.verbose)?;
-        println!("{}", uefi.display());
+        flavors.push(Flavor::Uefi);
+    }
+    for flavor in flavors {
+        let (path, rebuilt) =
+            image::ensure_image(&opts.kernel, out, flavor, opts.verbose, ramdisk.as_ref())?;
+        if opts.verbose {
+            let what = if rebuilt { "built" } else { "up to date:" };
+            eprintln!("ferrite-boot: image {what} {}", path.display());
+        }
+        println!("{}", path.display());
     }
     Ok(0)
 }

@@ -1,20 +1,30 @@
 //! The host <-> kernel protocol, as pure functions:
-//! - parsing the serial console lines the kernel prints into [`Event`]s;
+//! - parsing the serial console lines the kernel (and the userland suite
+//!   runner) prints into [`Event`]s;
 //! - building the kernel command line passed through fw_cfg
-//!   (`opt/ferrite/cmdline`).
+//!   (`opt/ferrite/cmdline`), which the kernel parses with
+//!   `ferrite-cmdline` (the tests here check that it does).
 //!
 //! Lines recognised (after the line reader stripped `\n` / `\r\n`):
 //! ```text
 //! ferrite: image offset 0x<hex>              (anywhere in the line)
 //! backtrace:
 //!   #<n> 0x<hex>                             (frame lines, only inside a backtrace block)
+//! panicked at <location>:                    (a kernel panic; also `panic while panicking: ...`)
+//! test <path> ... panicked at <location>:     (a panic glued to a started test line)
 //! ktest: <N> tests match, starting at #<K>
 //! test <path> ...                            (test started; result follows later)
 //! test <path> ... ok (<c> cycles) | ok (panicked as expected) | FAILED...
+//! test user::<path> ... ok | FAILED | skipped (Ferrite only)   (userland checks)
 //! ktest: finished, <p> passed, <f> failed
 //! ktest: aborted in #<i>
 //! ktest: resume after #<i>
+//! user: <p> passed, <f> failed, <s> skipped  (testrun's last line)
+//! ferrite: init exited with status <n>       (then the kernel powers off)
+//! ferrite: init killed by signal <n> (<SIGNAME>)
 //! ```
+
+pub use ferrite_cmdline::Mode;
 
 /// Outcome of one test as printed by the kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,11 +35,36 @@ pub enum Outcome {
     PanickedAsExpected,
     /// `FAILED...`
     Failed,
+    /// `skipped...`: a userland check that does not apply here (e.g. a
+    /// Ferrite-only check on Linux). Neither passed nor failed.
+    Skipped,
 }
 
 impl Outcome {
+    /// Not failed (a skip counts as "not failed" for the kernel suite,
+    /// which never skips; the user suite counts skips separately).
     pub fn passed(self) -> bool {
         !matches!(self, Outcome::Failed)
+    }
+}
+
+/// How `/init` ended, as the kernel reports it before powering off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitExit<'a> {
+    /// `ferrite: init exited with status N`.
+    Status(u8),
+    /// `ferrite: init killed by signal N (SIGNAME)`; N is 1..=127.
+    Signal { number: u8, name: &'a str },
+}
+
+impl InitExit<'_> {
+    /// The exit status `ferrite-boot run` returns: N, or 128 + N for a
+    /// signal (as a shell reports a child killed by a signal).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            InitExit::Status(n) => n,
+            InitExit::Signal { number, .. } => 128 + number,
+        }
     }
 }
 
@@ -48,12 +83,25 @@ pub enum Event<'a> {
     TestStarted { path: &'a str },
     /// `test <path> ... ok...` / `FAILED...`.
     TestResult { path: &'a str, outcome: Outcome },
+    /// `test <path> ... panicked at ...`: the kernel panicked while the
+    /// test's line was open (the panic message continued it).
+    TestPanicked { path: &'a str },
     /// `ktest: finished, <p> passed, <f> failed`.
     Finished { passed: usize, failed: usize },
     /// `ktest: aborted in #<i>` (a test panicked; the kernel stops).
     Aborted { index: usize },
     /// `ktest: resume after #<i>` (a should_panic test panicked; the kernel stops).
     ResumeAfter { index: usize },
+    /// `panicked at ...` / `panic while panicking: ...`: the kernel panicked.
+    Panic,
+    /// `user: <p> passed, <f> failed, <s> skipped` (the userland suite's end).
+    UserFinished {
+        passed: usize,
+        failed: usize,
+        skipped: usize,
+    },
+    /// `ferrite: init exited with status N` / `... killed by signal N (NAME)`.
+    InitExit(InitExit<'a>),
     /// Anything else.
     Other,
 }
@@ -65,6 +113,15 @@ pub fn parse_line(line: &str) -> Event<'_> {
     }
     if let Some(rest) = line.strip_prefix("ktest: ") {
         return parse_ktest(rest.trim_end()).unwrap_or(Event::Other);
+    }
+    if let Some(rest) = line.strip_prefix("user: ") {
+        return parse_user_finished(rest.trim_end()).unwrap_or(Event::Other);
+    }
+    if let Some(rest) = line.strip_prefix(INIT_PREFIX) {
+        return parse_init_exit(rest.trim_end()).map_or(Event::Other, Event::InitExit);
+    }
+    if line.starts_with("panicked at ") || line.starts_with("panic while panicking") {
+        return Event::Panic;
     }
     if line.trim() == "backtrace:" {
         return Event::BacktraceStart;
@@ -117,6 +174,13 @@ fn parse_test_line(line: &str) -> Option<Event<'_>> {
             path,
             outcome: Outcome::Failed,
         })
+    } else if result.starts_with("skipped") {
+        Some(Event::TestResult {
+            path,
+            outcome: Outcome::Skipped,
+        })
+    } else if result.starts_with("panicked at ") {
+        Some(Event::TestPanicked { path })
     } else {
         // Empty, or something unexpected glued to the line: the test has
         // started and its result is still to come.
@@ -156,6 +220,35 @@ fn parse_ktest(rest: &str) -> Option<Event<'static>> {
     })
 }
 
+const INIT_PREFIX: &str = "ferrite: init ";
+
+/// `exited with status N` | `killed by signal N (NAME)`.
+fn parse_init_exit(rest: &str) -> Option<InitExit<'_>> {
+    if let Some(n) = rest.strip_prefix("exited with status ") {
+        return n.parse().ok().map(InitExit::Status);
+    }
+    let s = rest.strip_prefix("killed by signal ")?;
+    let (n, name) = s.split_once(' ')?;
+    let number: u8 = n.parse().ok().filter(|n| (1..=127).contains(n))?;
+    let name = name.strip_prefix('(')?.strip_suffix(')')?;
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(InitExit::Signal { number, name })
+}
+
+/// `<p> passed, <f> failed, <s> skipped`.
+fn parse_user_finished(rest: &str) -> Option<Event<'static>> {
+    let (p, rest) = rest.split_once(" passed, ")?;
+    let (f, rest) = rest.split_once(" failed, ")?;
+    let k = rest.strip_suffix(" skipped")?;
+    Some(Event::UserFinished {
+        passed: p.parse().ok()?,
+        failed: f.parse().ok()?,
+        skipped: k.parse().ok()?,
+    })
+}
+
 fn parse_frame(line: &str) -> Option<Event<'static>> {
     let rest = line.trim_start().strip_prefix('#')?;
     let (n, addr) = rest.split_once(' ')?;
@@ -173,13 +266,9 @@ fn parse_hex(s: &str) -> Option<u64> {
     u64::from_str_radix(digits, 16).ok()
 }
 
-/// Boot mode selected on the kernel command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Demo,
-    Test,
-    Bench,
-}
+/// The most the kernel reads of its command line (`MAX_CMDLINE` in
+/// `kernel/src/arch/x86_64/fw_cfg.rs`).
+pub const MAX_CMDLINE: usize = 4096;
 
 /// Everything that goes onto the kernel command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,20 +282,16 @@ pub struct KernelCmdline<'a> {
     pub test_timeout_ms: Option<u64>,
     pub verbose: bool,
     pub extra: &'a [String],
+    /// `/init`'s arguments, after `--` (quoted where needed).
+    pub init_args: &'a [String],
 }
 
 impl KernelCmdline<'_> {
     /// The space-separated command line, e.g.
-    /// `mode=test log=info ktest.skip=3 ktest.timeout=60000`.
+    /// `mode=test log=info ktest.skip=3 ktest.timeout=60000` or
+    /// `mode=user -- /bin/testrun fork`.
     pub fn render(&self) -> String {
-        let mut words = vec![
-            match self.mode {
-                Mode::Demo => "mode=demo",
-                Mode::Test => "mode=test",
-                Mode::Bench => "mode=bench",
-            }
-            .to_string(),
-        ];
+        let mut words = vec![format!("mode={}", self.mode)];
         if let Some(log) = self.log {
             words.push(format!("log={log}"));
         }
@@ -223,7 +308,28 @@ impl KernelCmdline<'_> {
             words.push("verbose".to_string());
         }
         words.extend(self.extra.iter().cloned());
+        if !self.init_args.is_empty() {
+            words.push("--".to_string());
+            words.extend(
+                self.init_args
+                    .iter()
+                    .map(|a| ferrite_cmdline::quote_init_arg(a).into_owned()),
+            );
+        }
         words.join(" ")
+    }
+}
+
+/// Checks that a rendered command line fits what the kernel reads.
+pub fn check_cmdline_len(cmdline: &str) -> Result<(), String> {
+    if cmdline.len() > MAX_CMDLINE {
+        Err(format!(
+            "the kernel command line is {} bytes long but the kernel reads at most {MAX_CMDLINE}; \
+             shorten the program arguments or --cmdline-extra",
+            cmdline.len()
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -346,6 +452,116 @@ mod tests {
     }
 
     #[test]
+    fn user_check_lines() {
+        assert_eq!(
+            parse_line("test user::fork::exit_status_263_is_7 ... ok"),
+            Event::TestResult {
+                path: "user::fork::exit_status_263_is_7",
+                outcome: Outcome::Passed { cycles: None }
+            }
+        );
+        assert_eq!(
+            parse_line("test user::fork::orphan_ppid_is_1 ... skipped (Ferrite only)"),
+            Event::TestResult {
+                path: "user::fork::orphan_ppid_is_1",
+                outcome: Outcome::Skipped
+            }
+        );
+        assert_eq!(
+            parse_line("test user::badptr::(program) ... FAILED (killed by signal 11)"),
+            Event::TestResult {
+                path: "user::badptr::(program)",
+                outcome: Outcome::Failed
+            }
+        );
+        assert_eq!(
+            parse_line("user: 60 passed, 2 failed, 3 skipped"),
+            Event::UserFinished {
+                passed: 60,
+                failed: 2,
+                skipped: 3
+            }
+        );
+        assert_eq!(parse_line("user: 60 passed, 2 failed"), Event::Other);
+        assert_eq!(
+            parse_line("user: x passed, 2 failed, 3 skipped"),
+            Event::Other
+        );
+        assert_eq!(parse_line("user: hello"), Event::Other);
+    }
+
+    #[test]
+    fn panic_lines() {
+        assert_eq!(
+            parse_line("panicked at kernel/src/uvm/fault.rs:10:5:"),
+            Event::Panic
+        );
+        assert_eq!(
+            parse_line("panicked at 0xffff800000001000 (trap 14):"),
+            Event::Panic
+        );
+        assert_eq!(parse_line("panic while panicking: boom"), Event::Panic);
+        assert_eq!(
+            parse_line("test user::fork::b ... panicked at kernel/src/kern/fork.rs:1:1:"),
+            Event::TestPanicked {
+                path: "user::fork::b"
+            }
+        );
+        assert_eq!(parse_line("  (expected panic: boom)"), Event::Other);
+        assert_eq!(parse_line("the task panicked at noon"), Event::Other);
+    }
+
+    #[test]
+    fn init_exit_lines() {
+        let init = |l| match parse_line(l) {
+            Event::InitExit(e) => Some(e),
+            _ => None,
+        };
+        assert_eq!(
+            init("ferrite: init exited with status 0"),
+            Some(InitExit::Status(0))
+        );
+        assert_eq!(
+            init("ferrite: init exited with status 255\r"),
+            Some(InitExit::Status(255))
+        );
+        assert_eq!(init("ferrite: init exited with status 256"), None);
+        assert_eq!(init("ferrite: init exited with status -1"), None);
+        assert_eq!(
+            init("ferrite: init killed by signal 11 (SIGSEGV)"),
+            Some(InitExit::Signal {
+                number: 11,
+                name: "SIGSEGV"
+            })
+        );
+        assert_eq!(init("ferrite: init killed by signal 0 (SIGZERO)"), None);
+        assert_eq!(init("ferrite: init killed by signal 128 (X)"), None);
+        assert_eq!(init("ferrite: init killed by signal 9"), None);
+        assert_eq!(init("ferrite: init killed by signal 9 ()"), None);
+        assert_eq!(init("ferrite: init killed by signal 9 SIGKILL"), None);
+        assert_eq!(init("[INFO] ferrite: init exited with status 0"), None);
+        assert_eq!(init("init: /bin/x exited with status 3"), None);
+
+        assert_eq!(InitExit::Status(3).exit_code(), 3);
+        assert_eq!(
+            InitExit::Signal {
+                number: 9,
+                name: "SIGKILL"
+            }
+            .exit_code(),
+            137
+        );
+        assert_eq!(
+            InitExit::Signal {
+                number: 127,
+                name: "X"
+            }
+            .exit_code(),
+            255
+        );
+    }
+
+    #[test]
     fn partial_lines() {
         assert_eq!(partial_test_start("test a::b ... "), Some("a::b"));
         assert_eq!(partial_test_start("test a::b ... ok (1"), None);
@@ -372,6 +588,7 @@ mod tests {
             test_timeout_ms: Some(60_000),
             verbose: true,
             extra: &extra,
+            init_args: &[],
         };
         assert_eq!(
             c.render(),
@@ -386,7 +603,61 @@ mod tests {
             test_timeout_ms: None,
             verbose: false,
             extra: &[],
+            init_args: &[],
         };
         assert_eq!(demo.render(), "mode=demo");
+    }
+
+    #[test]
+    fn cmdline_with_init_args_parses_in_the_kernel() {
+        let args: Vec<String> = ["/bin/sh", "-c", "echo \"a  b\" \\", "", "--"]
+            .map(String::from)
+            .to_vec();
+        let extra = vec!["timer.hz=1000".to_string()];
+        let c = KernelCmdline {
+            mode: Mode::User,
+            log: Some("warn"),
+            filter: None,
+            skip: None,
+            test_timeout_ms: None,
+            verbose: false,
+            extra: &extra,
+            init_args: &args,
+        };
+        let line = c.render();
+        assert_eq!(
+            line,
+            r#"mode=user log=warn timer.hz=1000 -- /bin/sh -c "echo \"a  b\" \\" "" --"#
+        );
+        // What the kernel makes of it.
+        let o = ferrite_cmdline::parse(&line).expect("the kernel must accept it");
+        assert_eq!(o.mode, Mode::User);
+        assert_eq!(o.timer_hz, 1000);
+        assert_eq!(o.init_args, args);
+        check_cmdline_len(&line).unwrap();
+
+        // Every mode renders to what the kernel parses.
+        for mode in Mode::ALL {
+            let line = KernelCmdline { mode, ..c.clone() }.render();
+            assert_eq!(ferrite_cmdline::parse(&line).unwrap().mode, mode);
+        }
+    }
+
+    #[test]
+    fn cmdline_length_limit() {
+        let long = vec!["x".repeat(MAX_CMDLINE)];
+        let c = KernelCmdline {
+            mode: Mode::User,
+            log: None,
+            filter: None,
+            skip: None,
+            test_timeout_ms: None,
+            verbose: false,
+            extra: &[],
+            init_args: &long,
+        };
+        let err = check_cmdline_len(&c.render()).unwrap_err();
+        assert!(err.contains("at most 4096"), "{err}");
+        assert!(check_cmdline_len(&"y".repeat(MAX_CMDLINE)).is_ok());
     }
 }

@@ -1,7 +1,9 @@
-//! The process side of `run` and `test`: prepares the image and firmware,
-//! boots QEMU (once for `run`, as many times as needed for `test`), pumps
-//! its serial output through the [`Console`] and, for `test`, the
-//! [`Driver`], enforcing the timeouts.
+//! The process side of `run` and `test`: prepares the initramfs, image and
+//! firmware, boots QEMU (once for `run`, as many times as needed for
+//! `test`), pumps its serial output through the [`Console`] and, for
+//! `test`, the [`Driver`], enforcing the timeouts. `run` exits with
+//! `/init`'s status when the kernel reports it. (`test --user` is in
+//! [`crate::usertest`], on the helpers here.)
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -12,24 +14,42 @@ use crate::cli::{DEFAULT_RUN_TIMEOUT_SECS, Options};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::image::{self, Flavor};
+use crate::initramfs::{self, Initramfs};
 use crate::ktest::{BootEnd, Driver, Next, Summary};
-use crate::protocol::{KernelCmdline, Mode};
+use crate::protocol::{self, Event, InitExit, KernelCmdline, Mode};
 use crate::qemu::{self, Output, QemuConfig, QemuExit, Session};
 
 /// Everything that stays the same across boots.
-struct Machine {
+pub(crate) struct Machine {
     qemu: PathBuf,
     image: PathBuf,
     firmware: Option<qemu::Firmware>,
+    /// The packed initramfs, if any.
+    pub(crate) initramfs: Option<Initramfs>,
 }
 
-fn say(msg: &str) {
+pub(crate) fn say(msg: &str) {
     eprintln!("ferrite-boot: {msg}");
 }
 
-/// Checks the inputs, finds QEMU (and OVMF for --uefi), builds the image.
-fn prepare(opts: &Options) -> Result<Machine> {
+/// Checks the inputs, packs the initramfs, finds QEMU (and OVMF for
+/// --uefi), builds the image.
+pub(crate) fn prepare(opts: &Options) -> Result<Machine> {
     image::check_kernel(&opts.kernel)?;
+    let initramfs = initramfs::build(opts.userland.as_deref(), &opts.add)?;
+    if let Some(i) = &initramfs {
+        if opts.verbose {
+            say(&format!(
+                "initramfs: {} files, {} bytes (content hash {:016x})",
+                i.files.len(),
+                i.bytes.len(),
+                i.hash
+            ));
+        }
+        if !i.contains("/init") {
+            say("warning: the initramfs has no /init (no `init` in --userland DIR)");
+        }
+    }
     let qemu = qemu::find_qemu(opts.qemu.as_deref())?;
     let (flavor, ovmf) = if opts.uefi {
         let ovmf = qemu::find_ovmf().ok_or_else(|| {
@@ -42,8 +62,13 @@ fn prepare(opts: &Options) -> Result<Machine> {
     } else {
         (Flavor::Bios, None)
     };
-    let (image, rebuilt) =
-        image::ensure_image(&opts.kernel, opts.out_dir.as_deref(), flavor, opts.verbose)?;
+    let (image, rebuilt) = image::ensure_image(
+        &opts.kernel,
+        opts.out_dir.as_deref(),
+        flavor,
+        opts.verbose,
+        initramfs.as_ref(),
+    )?;
     if opts.verbose {
         let what = if rebuilt { "built" } else { "up to date:" };
         say(&format!("image {what} {}", image.display()));
@@ -59,10 +84,12 @@ fn prepare(opts: &Options) -> Result<Machine> {
         qemu,
         image,
         firmware,
+        initramfs,
     })
 }
 
-fn spawn(machine: &Machine, opts: &Options, cmdline: String) -> Result<Session> {
+pub(crate) fn spawn(machine: &Machine, opts: &Options, cmdline: String) -> Result<Session> {
+    protocol::check_cmdline_len(&cmdline).map_err(Error::usage)?;
     let cfg = QemuConfig {
         memory_mib: opts.memory_mib,
         image: machine.image.clone(),
@@ -84,7 +111,7 @@ fn spawn(machine: &Machine, opts: &Options, cmdline: String) -> Result<Session> 
 
 /// QEMU exiting with status 1 before printing anything means QEMU itself
 /// refused to start (its reason is on stderr).
-fn check_qemu_started(session: &Session, exit: QemuExit) -> Result<()> {
+pub(crate) fn check_qemu_started(session: &Session, exit: QemuExit) -> Result<()> {
     if exit == QemuExit::Code(1) && session.bytes_seen() == 0 {
         Err(Error::usage(
             "QEMU failed to start (exit status 1, see its message above); check --qemu, \
@@ -95,10 +122,32 @@ fn check_qemu_started(session: &Session, exit: QemuExit) -> Result<()> {
     }
 }
 
-/// `ferrite-boot run` / `bench`: one boot in demo (or benchmark) mode.
-/// Returns the exit code.
+/// Checks that an absolute `PROG` of `run -- PROG` is in the initramfs.
+fn check_program(machine: &Machine, program: &str) -> Result<()> {
+    let Some(initramfs) = &machine.initramfs else {
+        return Ok(());
+    };
+    if program.starts_with('/') && !initramfs.contains(program) {
+        return Err(Error::usage(format!(
+            "{program} is not in the initramfs; the packed programs are: {}",
+            initramfs.files.join(" ")
+        )));
+    }
+    Ok(())
+}
+
+/// `ferrite-boot run` / `bench`: one boot in demo (or benchmark) mode, or
+/// in user mode when `-- PROG ARGS` was given. Returns the exit code:
+/// `/init`'s if the kernel reported it, else 0 for a successful power-off.
 pub fn run(opts: &Options, mode: Mode) -> Result<u8> {
     let machine = prepare(opts)?;
+    let (mode, init_args): (Mode, &[String]) = match &opts.init_args {
+        Some(args) => {
+            check_program(&machine, &args[0])?;
+            (Mode::User, args)
+        }
+        None => (mode, &[]),
+    };
     let cmdline = KernelCmdline {
         mode,
         log: opts.log.as_deref(),
@@ -107,15 +156,23 @@ pub fn run(opts: &Options, mode: Mode) -> Result<u8> {
         test_timeout_ms: None,
         verbose: opts.verbose,
         extra: &opts.cmdline_extra,
+        init_args,
     }
     .render();
     let timeout = opts.timeout_secs.unwrap_or(DEFAULT_RUN_TIMEOUT_SECS);
     let mut console = Console::new(std::io::stdout(), &opts.kernel);
     let mut session = spawn(&machine, opts, cmdline)?;
     let deadline = Instant::now() + Duration::from_secs(timeout);
+    // `/init`'s end as the kernel reported it: (exit code, error message).
+    let mut init_end: Option<(u8, Option<String>)> = None;
     let exit = loop {
         match session.next(deadline)? {
-            Some(Output::Line(l)) => console.line(&l),
+            Some(Output::Line(l)) => {
+                console.line(&l);
+                if let Event::InitExit(e) = protocol::parse_line(&l) {
+                    init_end = Some((e.exit_code(), init_error(e)));
+                }
+            }
             Some(Output::Partial(p)) => console.partial(&p),
             Some(Output::Exited(e)) => break e,
             None => {
@@ -130,12 +187,30 @@ pub fn run(opts: &Options, mode: Mode) -> Result<u8> {
     };
     console.end_partial();
     check_qemu_started(&session, exit)?;
-    match exit {
-        QemuExit::Success => Ok(0),
-        other => Err(Error::failure(format!(
+    match (init_end, exit) {
+        (Some((code, message)), _) => {
+            if let Some(m) = message {
+                say(&format!("error: {m}"));
+            }
+            Ok(code)
+        }
+        (None, QemuExit::Success) => Ok(0),
+        (None, other) => Err(Error::failure(format!(
             "kernel failed: {}",
             other.describe()
         ))),
+    }
+}
+
+/// The error `run` prints for an init killed by a signal (the exit status
+/// speaks for itself otherwise).
+fn init_error(e: InitExit<'_>) -> Option<String> {
+    match e {
+        InitExit::Status(_) => None,
+        InitExit::Signal { number, name } => Some(format!(
+            "init killed by signal {number} ({name}); exiting with {}",
+            e.exit_code()
+        )),
     }
 }
 
@@ -144,7 +219,7 @@ pub fn test(opts: &Options) -> Result<u8> {
     let machine = prepare(opts)?;
     let mut console = Console::new(std::io::stdout(), &opts.kernel);
     let mut driver = Driver::new();
-    let test_timeout = Duration::from_secs(opts.test_timeout_secs);
+    let test_timeout = Duration::from_secs(opts.test_timeout());
 
     loop {
         let skip = driver.start_boot();
@@ -154,9 +229,10 @@ pub fn test(opts: &Options) -> Result<u8> {
             log: opts.log.as_deref(),
             filter: opts.filter.as_deref(),
             skip: Some(skip),
-            test_timeout_ms: Some(opts.test_timeout_secs.saturating_mul(1000)),
+            test_timeout_ms: Some(opts.test_timeout().saturating_mul(1000)),
             verbose: opts.verbose,
             extra: &opts.cmdline_extra,
+            init_args: &[],
         }
         .render();
         let mut session = spawn(&machine, opts, cmdline)?;
@@ -195,7 +271,7 @@ pub fn test(opts: &Options) -> Result<u8> {
                             BootEnd::BootTimeout { secs }
                         }
                         _ => BootEnd::TestTimeout {
-                            secs: opts.test_timeout_secs,
+                            secs: opts.test_timeout(),
                         },
                     };
                 }
