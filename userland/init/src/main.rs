@@ -1,0 +1,205 @@
+//! `init`: the first user process (packed as `/init`, PID 1 on Ferrite).
+//!
+//! `init` runs `/bin/demo`; `init PROG ARGS...` runs `PROG ARGS...` (the
+//! kernel passes the words after `--` on its command line). The program runs
+//! in a forked child; init reaps every child that reaches it (orphans are
+//! reparented to PID 1) until the program itself exits, reports an abnormal
+//! end on one line, and, when it is PID 1, kills and reaps whatever is left.
+//! It exits with the program's status (128 + N for a death by signal N):
+//! the kernel powers off when init exits and the host runner passes the
+//! status on.
+//!
+//! The program is `#![no_main]`: Rust's start-up code would replace closed
+//! descriptors 0-2 with `/dev/null` (and abort if that is missing) and set
+//! SIGPIPE to ignored, which children would inherit. Init instead opens
+//! `/dev/console` for missing descriptors and leaves signal dispositions at
+//! their defaults. It owns no test logic and never calls `kill(-1)` unless
+//! it is PID 1 (on a host that would end the whole session).
+
+#![no_main]
+
+use std::ffi::{CStr, CString};
+use std::os::raw::{c_char, c_int};
+
+unsafe extern "C" {
+    /// The C runtime's environment (what the kernel passed to init).
+    static environ: *const *const c_char;
+}
+
+/// The program run when init gets no arguments.
+const DEFAULT_PROGRAM: &str = "/bin/demo";
+
+/// Entry point called by the C runtime.
+///
+/// # Safety
+/// Called once by the C runtime with the process's `argc` and `argv`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    open_standard_fds();
+    let args = collect_args(argc, argv);
+    run(&args)
+}
+
+/// Makes sure descriptors 0, 1 and 2 are open: each missing one becomes
+/// `/dev/console` opened read-write (open returns the lowest free
+/// descriptor, so opening in order fills the gaps).
+fn open_standard_fds() {
+    for fd in 0..3 {
+        // SAFETY: F_GETFD only queries the descriptor.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1 {
+            continue;
+        }
+        // SAFETY: a NUL-terminated path literal.
+        // Descriptors below `fd` are open by now, so this returns `fd`;
+        // without a console there is nothing better to do than go on.
+        unsafe { libc::open(c"/dev/console".as_ptr(), libc::O_RDWR | libc::O_NOCTTY) };
+    }
+}
+
+/// `argv[1..]` as C strings.
+fn collect_args(argc: c_int, argv: *const *const c_char) -> Vec<CString> {
+    (1..usize::try_from(argc).unwrap_or(0))
+        .filter_map(|i| {
+            // SAFETY: the C runtime passes argc valid, NUL-terminated strings.
+            let p = unsafe { *argv.add(i) };
+            (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_owned())
+        })
+        .collect()
+}
+
+/// Runs the program and returns init's exit status.
+fn run(args: &[CString]) -> c_int {
+    let argv: Vec<CString> = if args.is_empty() {
+        let demo = CString::new(DEFAULT_PROGRAM).expect("no NUL in a literal");
+        // SAFETY: access only reads the path.
+        if unsafe { libc::access(demo.as_ptr(), libc::F_OK) } != 0 {
+            say(&format!(
+                "init: no program given and {DEFAULT_PROGRAM} not found\n"
+            ));
+            return 0;
+        }
+        vec![demo]
+    } else {
+        args.to_vec()
+    };
+    let name = argv[0].to_string_lossy().into_owned();
+    // SAFETY: getpid has no preconditions.
+    let pid1 = unsafe { libc::getpid() } == 1;
+    if !pid1 {
+        // On a host, become the reaper of our orphans as PID 1 is, so the
+        // reaping loop is exercised there too (Linux only; PID 1 needs it
+        // not, and on Ferrite init is always PID 1).
+        // SAFETY: prctl with integer arguments only.
+        unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    }
+    let pid = match start(&argv) {
+        Ok(pid) => pid,
+        Err(e) => {
+            say(&format!("init: cannot fork for {name}: {e}\n"));
+            return 1;
+        }
+    };
+    let status = reap_until(pid);
+    let code = report(&name, status);
+    if pid1 {
+        reap_everything_else();
+    }
+    code
+}
+
+/// Forks and execs the program; the child resets SIGPIPE (init may have
+/// inherited it ignored) and exits 127 if execve fails.
+fn start(argv: &[CString]) -> Result<libc::pid_t, String> {
+    let mut ptrs: Vec<*const c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    // SAFETY: init is single-threaded; the child only execs or exits.
+    let pid = unsafe { libc::fork() };
+    if pid == -1 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    if pid == 0 {
+        // SAFETY: NULL-terminated arrays of live C strings; `environ` is
+        // the C runtime's environment.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            libc::execve(ptrs[0], ptrs.as_ptr(), environ);
+        }
+        let e = std::io::Error::last_os_error();
+        say(&format!(
+            "init: cannot run {}: {e}\n",
+            argv[0].to_string_lossy()
+        ));
+        // SAFETY: leave the forked child without running exit handlers.
+        unsafe { libc::_exit(127) };
+    }
+    Ok(pid)
+}
+
+/// Reaps every child until `pid` itself has exited; returns its status.
+/// Other children are orphans reparented to init, or (on a host) nothing.
+fn reap_until(pid: libc::pid_t) -> c_int {
+    loop {
+        let mut status = 0;
+        // SAFETY: status is a valid out-pointer.
+        let r = unsafe { libc::waitpid(-1, &mut status, 0) };
+        if r == pid {
+            return status;
+        }
+        if r == -1 {
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EINTR) {
+                say(&format!("init: waitpid failed: {e}\n"));
+                return status_for_exit(1);
+            }
+        }
+    }
+}
+
+/// A wait status meaning "exited with `code`".
+fn status_for_exit(code: c_int) -> c_int {
+    (code & 0xff) << 8
+}
+
+/// Prints the one-line report for an abnormal end; returns init's status.
+fn report(name: &str, status: c_int) -> c_int {
+    if libc::WIFEXITED(status) {
+        let code = libc::WEXITSTATUS(status);
+        if code != 0 {
+            say(&format!("init: {name} exited with status {code}\n"));
+        }
+        code
+    } else if libc::WIFSIGNALED(status) {
+        let sig = libc::WTERMSIG(status);
+        say(&format!(
+            "init: {name} killed by signal {sig} ({})\n",
+            ftest::signame(sig)
+        ));
+        128 + sig
+    } else {
+        say(&format!(
+            "init: {name} ended with wait status {status:#x}\n"
+        ));
+        1
+    }
+}
+
+/// As PID 1: SIGKILL every other process and reap them all.
+fn reap_everything_else() {
+    // SAFETY: only reached as PID 1, where kill(-1) means "every process
+    // but init".
+    unsafe { libc::kill(-1, libc::SIGKILL) };
+    loop {
+        let mut status = 0;
+        // SAFETY: status is a valid out-pointer.
+        let r = unsafe { libc::waitpid(-1, &mut status, 0) };
+        if r == -1 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return;
+        }
+    }
+}
+
+/// Writes a message to standard error in one write.
+fn say(msg: &str) {
+    // SAFETY: msg is valid for its length; a failed write is ignored.
+    unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
+}
