@@ -7,7 +7,6 @@ use crate::kern::mem::kmem;
 use crate::kern::mem::malloc::MallocFlags;
 use crate::kern::mem::pool::PoolFlags;
 use crate::kern::mem::pool_box::TypedPool;
-use crate::pmap::direct;
 use crate::uvm::page::PageUse;
 use crate::uvm::physmem;
 use alloc::vec::Vec;
@@ -147,7 +146,6 @@ pub fn run(opts: &ferrite_cmdline::Options) -> ! {
     match physmem::alloc_contig(512, 512, PageUse::Kernel) {
         Ok(pa) => {
             log::info!("2 MiB physically contiguous, 2 MiB aligned run at {pa:#x}");
-            direct::zero_page(pa);
             physmem::free_contig(pa, 512);
         }
         Err(e) => log::warn!("contiguous allocation failed: {e}"),

@@ -82,6 +82,9 @@ pub fn ktest(attr: TokenStream, item: TokenStream) -> TokenStream {
     quote! {
         #func
 
+        // Registration places the entry in a linker section (link_section
+        // counts as unsafe code): allowed here, in modules that deny it.
+        #[allow(unsafe_code)]
         #[::linkme::distributed_slice(crate::ktest::KTESTS)]
         #[linkme(crate = ::linkme)]
         static #static_name: crate::ktest::KTest = crate::ktest::KTest {

@@ -3,6 +3,8 @@
 //! (`sched`), the system-call layer (`syscall`), the return to user mode
 //! (`userret`) and signals (`sig`).
 
+#![deny(unsafe_code)]
+
 pub mod error;
 pub mod file;
 pub mod log;

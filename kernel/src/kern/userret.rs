@@ -5,6 +5,12 @@
 //! pending signals (`sig::deliver_pending`). It loops until nothing is
 //! left and returns with interrupts off, so nothing new can arrive before
 //! the return to user mode.
+//!
+//! `enter_user_mode` is the one place a thread leaves for user mode
+//! through its saved frame without returning from a trap (new threads,
+//! and later exec): an audited use of the entry path.
+
+#![allow(unsafe_code)]
 
 use crate::arch::x86_64::percpu;
 use crate::arch::x86_64::trap::TrapFrame;
@@ -28,12 +34,18 @@ pub fn userret(frame: &mut TrapFrame) {
     }
 }
 
-/// `userret` for the user frame at `addr` (a new thread's first entry).
-pub fn userret_at(addr: u64) {
+/// Leave for user mode through the running thread's saved user frame (the
+/// top of its kernel stack), after the return-to-user work.
+pub fn enter_user_mode() -> ! {
     let l = super::sched::curlwp();
     let mut f = super::sched::lwp::read_user_frame(l).expect("running thread without a stack");
-    debug_assert_eq!(l.user_frame_addr(), addr);
     userret(&mut f);
     super::sched::lwp::write_user_frame(l, f);
     interrupts::disable();
+    let addr = l.user_frame_addr();
+    // SAFETY: `addr` is this thread's user frame at the top of its own
+    // kernel stack (built by uthread_create, fork or exec with user
+    // selectors and sanitised flags); interrupts are off; nothing on the
+    // stack below the frame is needed again.
+    unsafe { crate::arch::x86_64::entry::return_to_user(addr as *const TrapFrame) }
 }

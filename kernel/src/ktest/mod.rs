@@ -15,6 +15,8 @@
 //! the host runner boots again and resumes after that test (a test marked
 //! `should_panic` prints `ok (panicked as expected)` instead).
 
+#![deny(unsafe_code)]
+
 pub mod leak;
 #[cfg(feature = "ktest-selftest")]
 mod selftest;

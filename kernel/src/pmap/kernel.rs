@@ -23,6 +23,20 @@ use bootloader_api::BootInfo;
 use spin::Once;
 use x86_64::registers::control::{Cr3, Cr4, Cr4Flags};
 
+/// Read a word of the boot page tables or the kernel image (RAM).
+fn rd(pa: Paddr) -> u64 {
+    // SAFETY: bootstrap reads only the bootloader's page tables and the
+    // kernel image, both RAM.
+    unsafe { direct::read_u64(pa) }
+}
+
+/// Write a word of a page-table page the kernel pmap owns.
+fn wr(pa: Paddr, v: u64) {
+    // SAFETY: bootstrap runs alone at boot and writes only page-table pages
+    // it adopted or allocated.
+    unsafe { direct::write_u64(pa, v) }
+}
+
 const PT_LOAD: u32 = 1;
 const PT_GNU_RELRO: u32 = 0x6474_e552;
 const PF_X: u32 = 1;
@@ -71,9 +85,9 @@ pub fn bootstrap(boot_info: &BootInfo) -> BootstrapReport {
     // Lower half: the bootloader's identity mappings go, and their tables.
     for i in 0..ENTRIES / 2 {
         let slot = pml4 + (i * 8) as u64;
-        let e = direct::read_u64(slot);
+        let e = rd(slot);
         if e & Pte::PRESENT.bits() != 0 {
-            direct::write_u64(slot, 0);
+            wr(slot, 0);
             report.identity_tables_freed += free_table_tree(e & ADDR_MASK, 3);
         }
     }
@@ -81,10 +95,10 @@ pub fn bootstrap(boot_info: &BootInfo) -> BootstrapReport {
     // Kernel half: a PDPT in every slot, shared by all pmaps from now on.
     for i in ENTRIES / 2..ENTRIES {
         let slot = pml4 + (i * 8) as u64;
-        if direct::read_u64(slot) & Pte::PRESENT.bits() == 0 {
+        if rd(slot) & Pte::PRESENT.bits() == 0 {
             let pdpt =
                 physmem::alloc_page_zeroed(PageUse::PageTable).expect("no memory for kernel PDPTs");
-            direct::write_u64(slot, pdpt | (Pte::PRESENT | Pte::WRITABLE).bits());
+            wr(slot, pdpt | (Pte::PRESENT | Pte::WRITABLE).bits());
             report.kernel_pdpts_added += 1;
         }
     }
@@ -104,7 +118,7 @@ fn free_table_tree(table: Paddr, level: u32) -> u64 {
     let mut freed = 0;
     if level > 1 {
         for i in 0..ENTRIES {
-            let e = direct::read_u64(table + (i * 8) as u64);
+            let e = rd(table + (i * 8) as u64);
             if e & Pte::PRESENT.bits() != 0 && e & Pte::HUGE.bits() == 0 {
                 freed += free_table_tree(e & ADDR_MASK, level - 1);
             }
@@ -122,7 +136,7 @@ fn free_table_tree(table: Paddr, level: u32) -> u64 {
 fn count_entries(table: Paddr, level: u32) {
     let mut n = 0u16;
     for i in 0..ENTRIES {
-        let e = direct::read_u64(table + (i * 8) as u64);
+        let e = rd(table + (i * 8) as u64);
         if e & Pte::PRESENT.bits() == 0 {
             continue;
         }
@@ -142,13 +156,13 @@ pub fn boot_extract(va: Vaddr) -> Option<Paddr> {
 
 fn read_u16(pa: Paddr) -> u16 {
     assert!(pa & 7 <= 6, "unaligned ELF header field");
-    let word = direct::read_u64(pa & !7);
+    let word = rd(pa & !7);
     (word >> ((pa & 7) * 8)) as u16
 }
 
 fn read_u32(pa: Paddr) -> u32 {
     assert!(pa & 7 <= 4, "unaligned ELF header field");
-    let word = direct::read_u64(pa & !7);
+    let word = rd(pa & !7);
     (word >> ((pa & 7) * 8)) as u32
 }
 
@@ -157,7 +171,7 @@ fn read_u32(pa: Paddr) -> u32 {
 fn protect_kernel_image(boot_info: &BootInfo) {
     let elf = boot_info.kernel_addr;
     let offset = boot_info.kernel_image_offset;
-    let phoff = direct::read_u64(elf + 0x20);
+    let phoff = rd(elf + 0x20);
     let phentsize = read_u16(elf + 0x36) as u64;
     let phnum = read_u16(elf + 0x38) as u64;
     let mut segs = [None; MAX_SEGMENTS];
@@ -167,8 +181,8 @@ fn protect_kernel_image(boot_info: &BootInfo) {
         let ph = elf + phoff + i * phentsize;
         let p_type = read_u32(ph);
         let p_flags = read_u32(ph + 4);
-        let vaddr = direct::read_u64(ph + 16) + offset;
-        let memsz = direct::read_u64(ph + 40);
+        let vaddr = rd(ph + 16) + offset;
+        let memsz = rd(ph + 40);
         let range = (
             vaddr & !(PAGE_SIZE - 1),
             (vaddr + memsz).next_multiple_of(PAGE_SIZE),
@@ -202,7 +216,7 @@ fn set_leaf_permissions(va: Vaddr, writable: bool, executable: bool) {
     let pml4 = Cr3::read().0.start_address().as_u64();
     let mut table = pml4;
     for level in (2..=4).rev() {
-        let e = direct::read_u64(table + (super::pte::index(va, level) * 8) as u64);
+        let e = rd(table + (super::pte::index(va, level) * 8) as u64);
         assert!(
             e & Pte::PRESENT.bits() != 0 && e & Pte::HUGE.bits() == 0,
             "kernel image not 4K-mapped"
@@ -210,11 +224,11 @@ fn set_leaf_permissions(va: Vaddr, writable: bool, executable: bool) {
         table = e & ADDR_MASK;
     }
     let slot = table + (super::pte::index(va, 1) * 8) as u64;
-    let mut e = Pte::from_bits_retain(direct::read_u64(slot));
+    let mut e = Pte::from_bits_retain(rd(slot));
     e.set(Pte::WRITABLE, writable);
     e.set(Pte::NO_EXECUTE, !executable);
     e.insert(Pte::GLOBAL);
-    direct::write_u64(slot, e.bits());
+    wr(slot, e.bits());
 }
 
 /// Make the direct map global and NX, and use 1 GiB pages for it where the
@@ -224,28 +238,28 @@ fn tune_direct_map(pml4: Paddr) -> bool {
     let giant = crate::arch::x86_64::cpu::features().pdpe1gb;
     let base = crate::DIRECT_MAP_BASE;
     let pdpt_slot = pml4 + (super::pte::index(base, 4) * 8) as u64;
-    let pdpt = direct::read_u64(pdpt_slot) & ADDR_MASK;
+    let pdpt = rd(pdpt_slot) & ADDR_MASK;
     let leaf_flags = (Pte::GLOBAL | Pte::NO_EXECUTE).bits();
     for i in 0..ENTRIES {
         let slot = pdpt + (i * 8) as u64;
-        let e = direct::read_u64(slot);
+        let e = rd(slot);
         if e & Pte::PRESENT.bits() == 0 {
             continue;
         }
         if e & Pte::HUGE.bits() != 0 {
-            direct::write_u64(slot, e | leaf_flags);
+            wr(slot, e | leaf_flags);
             continue;
         }
         let pd = e & ADDR_MASK;
-        let first = direct::read_u64(pd);
+        let first = rd(pd);
         let whole = (0..ENTRIES).all(|j| {
-            let d = direct::read_u64(pd + (j * 8) as u64);
+            let d = rd(pd + (j * 8) as u64);
             d & Pte::PRESENT.bits() != 0 && d & Pte::HUGE.bits() != 0
         });
         if giant && whole && first & ADDR_MASK == (i as u64) << 30 {
             // One 1 GiB page instead of a table of 512 2 MiB pages.
             let flags = (Pte::PRESENT | Pte::WRITABLE | Pte::HUGE).bits() | leaf_flags;
-            direct::write_u64(slot, ((i as u64) << 30) | flags);
+            wr(slot, ((i as u64) << 30) | flags);
             match physmem::usage_of(pd) {
                 Some(PageUse::Boot) => physmem::release_boot_page(pd),
                 _ => physmem::free_page(pd),
@@ -253,9 +267,9 @@ fn tune_direct_map(pml4: Paddr) -> bool {
         } else {
             for j in 0..ENTRIES {
                 let s = pd + (j * 8) as u64;
-                let d = direct::read_u64(s);
+                let d = rd(s);
                 if d & Pte::PRESENT.bits() != 0 && d & Pte::HUGE.bits() != 0 {
-                    direct::write_u64(s, d | leaf_flags);
+                    wr(s, d | leaf_flags);
                 }
             }
         }

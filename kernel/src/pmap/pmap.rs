@@ -79,6 +79,20 @@ fn with<R>(f: impl FnOnce(&mut PmapState) -> R) -> R {
 // ---------------------------------------------------------------------------
 // Page-table primitives.
 
+/// Read a page-table word. Every caller passes a slot of a page-table page
+/// this pmap layer owns (or the kernel image / boot tables it adopted).
+fn rd(pa: Paddr) -> u64 {
+    // SAFETY: page-table pages are RAM owned by the pmap layer.
+    unsafe { direct::read_u64(pa) }
+}
+
+/// Write a page-table word; same rule as `rd`, with the pmap lock held.
+fn wr(pa: Paddr, v: u64) {
+    // SAFETY: page-table pages are RAM owned by the pmap layer, changed
+    // only under its lock.
+    unsafe { direct::write_u64(pa, v) }
+}
+
 fn slot(table: Paddr, va: Vaddr, level: u32) -> Paddr {
     table + (pte::index(va, level) * 8) as u64
 }
@@ -130,7 +144,7 @@ fn free_ptp(table: Paddr) {
 fn walk_to_pt(pml4: Paddr, va: Vaddr) -> Result<Paddr, Vaddr> {
     let mut table = pml4;
     for level in (2..=4).rev() {
-        let e = direct::read_u64(slot(table, va, level));
+        let e = rd(slot(table, va, level));
         if !is_present(e) || is_huge(e) {
             return Err(next_boundary(va, level));
         }
@@ -160,7 +174,7 @@ fn for_each_pt(pml4: Paddr, sva: Vaddr, eva: Vaddr, mut f: impl FnMut(Paddr, Vad
 pub(super) fn translate(pml4: Paddr, va: Vaddr) -> Option<(Paddr, u64)> {
     let mut table = pml4;
     for level in (1..=4).rev() {
-        let e = direct::read_u64(slot(table, va, level));
+        let e = rd(slot(table, va, level));
         if !is_present(e) {
             return None;
         }
@@ -224,7 +238,7 @@ impl PmapState {
         let mut table = self.data(id).pml4;
         for level in (2..=4).rev() {
             let s = slot(table, va, level);
-            let e = direct::read_u64(s);
+            let e = rd(s);
             if is_present(e) {
                 if is_huge(e) {
                     return Err(KernError::Inval);
@@ -243,7 +257,7 @@ impl PmapState {
             if user {
                 flags |= Pte::USER;
             }
-            direct::write_u64(s, new | flags.bits());
+            wr(s, new | flags.bits());
             ptp_adjust(table, 1);
             self.data(id).ptps += 1;
             table = new;
@@ -259,7 +273,7 @@ impl PmapState {
         let mut table = self.data(id).pml4;
         for level in (2..=4).rev() {
             let s = slot(table, va, level);
-            let e = direct::read_u64(s);
+            let e = rd(s);
             if !is_present(e) || is_huge(e) {
                 break;
             }
@@ -273,7 +287,7 @@ impl PmapState {
             if shared || ptp_count(table) != 0 {
                 break;
             }
-            direct::write_u64(s, 0);
+            wr(s, 0);
             let parent = s & !(PAGE_SIZE - 1);
             ptp_adjust(parent, -1);
             free_ptp(table);
@@ -311,11 +325,11 @@ impl PmapState {
     /// saves R/M, drops the pv entry, updates counts, queues invalidation.
     fn remove_leaf(&mut self, id: u32, pt: Paddr, va: Vaddr) -> bool {
         let s = slot(pt, va, 1);
-        let e = direct::read_u64(s);
+        let e = rd(s);
         if !is_present(e) {
             return false;
         }
-        direct::write_u64(s, 0);
+        wr(s, 0);
         ptp_adjust(pt, -1);
         let d = self.data(id);
         d.resident -= 1;
@@ -374,7 +388,7 @@ impl PmapState {
     ) -> KResult<()> {
         let pt = self.ensure_pt(id, va)?;
         let s = slot(pt, va, 1);
-        let old = direct::read_u64(s);
+        let old = rd(s);
         let managed = physmem::usage_of(pa).is_some();
         let attr = if flags.contains(PmapFlags::NOCACHE) {
             MemAttr::Uncached
@@ -394,7 +408,7 @@ impl PmapState {
         if is_present(old) && addr_of(old) == pa {
             // Same page: change protection and wiring, keep R/M and the pv entry.
             new |= old & (Pte::ACCESSED | Pte::DIRTY).bits();
-            direct::write_u64(s, new);
+            wr(s, new);
             let was_wired = old & Pte::WIRED.bits() != 0;
             let d = self.data(id);
             match (was_wired, wired) {
@@ -430,7 +444,7 @@ impl PmapState {
         if let Some(pv_id) = pv_id {
             physmem::with_md(pa, |md| md.pv_head = pv_id);
         }
-        direct::write_u64(s, new);
+        wr(s, new);
         ptp_adjust(pt, 1);
         let d = self.data(id);
         d.resident += 1;
@@ -448,19 +462,19 @@ impl PmapState {
         }
         let pml4 = self.data(id).pml4;
         for i4 in 0..ENTRIES / 2 {
-            let e4 = direct::read_u64(pml4 + (i4 * 8) as u64);
+            let e4 = rd(pml4 + (i4 * 8) as u64);
             if !is_present(e4) {
                 continue;
             }
             let pdpt = addr_of(e4);
             for i3 in 0..ENTRIES {
-                let e3 = direct::read_u64(pdpt + (i3 * 8) as u64);
+                let e3 = rd(pdpt + (i3 * 8) as u64);
                 if !is_present(e3) {
                     continue;
                 }
                 let pd = addr_of(e3);
                 for i2 in 0..ENTRIES {
-                    let e2 = direct::read_u64(pd + (i2 * 8) as u64);
+                    let e2 = rd(pd + (i2 * 8) as u64);
                     if !is_present(e2) {
                         continue;
                     }
@@ -600,7 +614,7 @@ impl Pmap {
             let kernel_pml4 = st.data(KERNEL_ID).pml4;
             for i in ENTRIES / 2..ENTRIES {
                 let off = (i * 8) as u64;
-                direct::write_u64(pml4 + off, direct::read_u64(kernel_pml4 + off));
+                wr(pml4 + off, rd(kernel_pml4 + off));
             }
             let data = PmapData {
                 pml4,
@@ -714,10 +728,10 @@ impl Pmap {
                 let mut va = start;
                 while va < end {
                     let s = slot(pt, va, 1);
-                    let e = direct::read_u64(s);
+                    let e = rd(s);
                     let lowered = lower(e, prot);
                     if is_present(e) && lowered != e {
-                        direct::write_u64(s, lowered);
+                        wr(s, lowered);
                         st.invalidate(self.id, va);
                     }
                     va += PAGE_SIZE;
@@ -732,9 +746,9 @@ impl Pmap {
             let Some(s) = st.leaf_slot(self.id, va) else {
                 return;
             };
-            let e = direct::read_u64(s);
+            let e = rd(s);
             if is_present(e) && e & Pte::WIRED.bits() != 0 {
-                direct::write_u64(s, e & !Pte::WIRED.bits());
+                wr(s, e & !Pte::WIRED.bits());
                 st.data(self.id).wired -= 1;
             }
         });
@@ -814,11 +828,11 @@ pub fn kenter_pa(va: Vaddr, pa: Paddr, prot: VmProt, attr: MemAttr) -> KResult<(
     with(|st| {
         let pt = st.ensure_pt(KERNEL_ID, va)?;
         let s = slot(pt, va, 1);
-        if is_present(direct::read_u64(s)) {
+        if is_present(rd(s)) {
             st.release_empty_tables(KERNEL_ID, va);
             return Err(KernError::Inval);
         }
-        direct::write_u64(s, pte_bits(KERNEL_ID, pa, prot, PmapFlags::empty(), attr));
+        wr(s, pte_bits(KERNEL_ID, pa, prot, PmapFlags::empty(), attr));
         ptp_adjust(pt, 1);
         st.data(KERNEL_ID).resident += 1;
         Ok(())
@@ -849,10 +863,10 @@ pub fn page_protect(pa: Paddr, prot: VmProt) {
             return;
         }
         st.for_each_mapping(pa, |st, id, va, s| {
-            let e = direct::read_u64(s);
+            let e = rd(s);
             let lowered = lower(e, prot);
             if lowered != e {
-                direct::write_u64(s, lowered);
+                wr(s, lowered);
                 st.invalidate(id, va);
             }
         });
@@ -872,11 +886,11 @@ fn test_rm(pa: Paddr, bit: Pte, md_bit: u8, clear: bool) -> bool {
         .unwrap_or(false);
         let mut found = saved;
         st.for_each_mapping(pa, |st, id, va, s| {
-            let e = direct::read_u64(s);
+            let e = rd(s);
             if e & bit.bits() != 0 {
                 found = true;
                 if clear {
-                    direct::write_u64(s, e & !bit.bits());
+                    wr(s, e & !bit.bits());
                     st.invalidate(id, va);
                 }
             }
@@ -924,11 +938,11 @@ pub fn set_memattr(pa: Paddr, attr: MemAttr) -> KResult<()> {
     with(|st| {
         let direct_slot = st.split_direct_map(pa)?;
         physmem::with_md(pa, |md| md.memattr = attr as u8);
-        let e = direct::read_u64(direct_slot);
-        direct::write_u64(direct_slot, (e & !pat::CACHE_BITS) | attr.pte_bits().bits());
+        let e = rd(direct_slot);
+        wr(direct_slot, (e & !pat::CACHE_BITS) | attr.pte_bits().bits());
         st.for_each_mapping(pa, |st, id, va, s| {
-            let e = direct::read_u64(s);
-            direct::write_u64(s, (e & !pat::CACHE_BITS) | attr.pte_bits().bits());
+            let e = rd(s);
+            wr(s, (e & !pat::CACHE_BITS) | attr.pte_bits().bits());
             st.invalidate(id, va);
         });
         if attr == MemAttr::WriteBack {
@@ -951,7 +965,7 @@ impl PmapState {
         let mut table = self.data(KERNEL_ID).pml4;
         for level in (2..=4).rev() {
             let s = slot(table, va, level);
-            let e = direct::read_u64(s);
+            let e = rd(s);
             assert!(is_present(e), "direct map hole at {va:#x}");
             if is_huge(e) {
                 // Replace the large page by a table of 512 pages one size smaller.
@@ -963,11 +977,11 @@ impl PmapState {
                     flags &= !Pte::HUGE.bits();
                 }
                 for i in 0..ENTRIES as u64 {
-                    direct::write_u64(new + i * 8, (base + i * child_span) | flags);
+                    wr(new + i * 8, (base + i * child_span) | flags);
                 }
                 physmem::with_md(new, |md| md.ptp_count = ENTRIES as u16);
                 let parent_flags = (Pte::PRESENT | Pte::WRITABLE).bits();
-                direct::write_u64(s, new | parent_flags);
+                wr(s, new | parent_flags);
                 self.data(KERNEL_ID).ptps += 1;
                 self.tlb[cpu()].invalidate_all();
                 table = new;
@@ -995,14 +1009,14 @@ impl PmapState {
             // The slot at `level` that points to the table to fold.
             let mut table = self.data(KERNEL_ID).pml4;
             for l in ((level + 1)..=4).rev() {
-                let e = direct::read_u64(slot(table, va, l));
+                let e = rd(slot(table, va, l));
                 if !is_present(e) || is_huge(e) {
                     return;
                 }
                 table = addr_of(e);
             }
             let parent_slot = slot(table, va, level);
-            let parent = direct::read_u64(parent_slot);
+            let parent = rd(parent_slot);
             if !is_present(parent) || is_huge(parent) {
                 continue; // already large at this level
             }
@@ -1011,17 +1025,17 @@ impl PmapState {
             let ad = (Pte::ACCESSED | Pte::DIRTY).bits();
             let leaf_huge = if level == 3 { Pte::HUGE.bits() } else { 0 };
             let span = level_span(level - 1);
-            let first = direct::read_u64(child);
+            let first = rd(child);
             let flags = first & !ADDR_MASK & !ad;
             let base = addr_of(first);
             let uniform = base.is_multiple_of(level_span(level))
                 && flags & Pte::HUGE.bits() == leaf_huge
                 && (0..ENTRIES as u64)
-                    .all(|i| direct::read_u64(child + i * 8) & !ad == (base + i * span) | flags);
+                    .all(|i| rd(child + i * 8) & !ad == (base + i * span) | flags);
             if !uniform {
                 return;
             }
-            direct::write_u64(
+            wr(
                 parent_slot,
                 base | (flags & !Pte::HUGE.bits()) | ad | Pte::HUGE.bits(),
             );

@@ -19,6 +19,19 @@ const VA: Vaddr = 0x0000_1000_0000_0000;
 /// hands out 0xffff_c000_...), so the tests own its page tables (its PDPT
 /// exists from boot).
 const KVA: Vaddr = 0xffff_c100_0000_0000;
+/// Read a word of RAM (page tables, the test's pages) through the direct map.
+fn peek(pa: Paddr) -> u64 {
+    // SAFETY: the tests only read page-table pages and pages they allocated.
+    unsafe { direct::read_u64(pa) }
+}
+
+/// Write one byte of a page the test allocated (through the direct map).
+fn poke(pa: Paddr, v: u8) {
+    // SAFETY: every caller passes an address inside a page the test itself
+    // allocated and still owns.
+    unsafe { core::ptr::write_volatile(direct::phys_to_virt(pa) as *mut u8, v) }
+}
+
 const RW: VmProt = VmProt::READ.union(VmProt::WRITE);
 const NONE: PmapFlags = PmapFlags::empty();
 
@@ -112,14 +125,14 @@ fn boot_identity_mappings_are_gone() {
     let pml4 = Pmap::kernel().pml4();
     for i in 0..ENTRIES / 2 {
         assert_eq!(
-            direct::read_u64(pml4 + (i * 8) as u64),
+            peek(pml4 + (i * 8) as u64),
             0,
             "lower-half PML4 slot {i} still mapped"
         );
     }
     for i in ENTRIES / 2..ENTRIES {
         assert_ne!(
-            direct::read_u64(pml4 + (i * 8) as u64),
+            peek(pml4 + (i * 8) as u64),
             0,
             "kernel PML4 slot {i} has no PDPT"
         );
@@ -135,8 +148,8 @@ fn direct_map_is_nx_global_and_uses_large_pages() {
     let pa = page();
     let va = direct::phys_to_virt(pa);
     let pml4 = Pmap::kernel().pml4();
-    let pdpte = direct::read_u64(
-        (direct::read_u64(pml4 + (super::pte::index(va, 4) * 8) as u64) & super::pte::ADDR_MASK)
+    let pdpte = peek(
+        (peek(pml4 + (super::pte::index(va, 4) * 8) as u64) & super::pte::ADDR_MASK)
             + (super::pte::index(va, 3) * 8) as u64,
     );
     let leaf = Pte::from_bits_retain(Pmap::kernel().leaf_entry(va).unwrap());
@@ -155,8 +168,8 @@ fn user_pmap_shares_the_kernel_half() {
     let (a, b) = (p.pml4(), Pmap::kernel().pml4());
     for i in 0..ENTRIES {
         let (ea, eb) = (
-            direct::read_u64(a + (i * 8) as u64),
-            direct::read_u64(b + (i * 8) as u64),
+            peek(a + (i * 8) as u64),
+            peek(b + (i * 8) as u64),
         );
         if i < ENTRIES / 2 {
             assert_eq!(ea, 0);
@@ -176,7 +189,7 @@ fn user_pmap_shares_the_kernel_half() {
 fn enter_extract_and_remove() {
     let p = Pmap::create().unwrap();
     let pa = page();
-    direct::write_u8(pa + 5, 0x77);
+    poke(pa + 5, 0x77);
     p.enter(VA, pa, RW, NONE).unwrap();
     assert_eq!(p.extract(VA + 5), Some(pa + 5));
     assert_eq!(user_read(&p, VA + 5), Ok(0x77));
@@ -200,7 +213,7 @@ fn write_through_a_mapping_sets_modified() {
     assert_eq!(user_read(&p, VA), Ok(0));
     assert!(!super::is_modified(pa), "a read must not set modified");
     user_write(&p, VA, 9).unwrap();
-    assert_eq!(direct::read_u64(pa), 9);
+    assert_eq!(peek(pa), 9);
     assert!(super::is_modified(pa));
     assert!(
         super::clear_modify(pa),
@@ -321,7 +334,7 @@ fn write_to_a_read_only_mapping_faults() {
             .code
             .has(PageFaultCode::PRESENT | PageFaultCode::WRITE)
     );
-    assert_eq!(direct::read_u64(pa), 0);
+    assert_eq!(peek(pa), 0);
     drop(p);
     physmem::free_page(pa);
 }
@@ -329,7 +342,7 @@ fn write_to_a_read_only_mapping_faults() {
 #[ktest]
 fn executing_an_nx_mapping_faults_and_an_executable_one_runs() {
     let pa = page();
-    direct::write_u8(pa, 0xc3); // ret
+    poke(pa, 0xc3); // ret
     let k = Pmap::kernel();
     k.enter(KVA, pa, VmProt::READ, NONE).unwrap();
     // SAFETY: the page holds a single `ret`.
@@ -436,7 +449,7 @@ fn protect_and_update_leave_no_stale_writable_tlb_entry() {
             .code
             .has(PageFaultCode::PRESENT | PageFaultCode::WRITE)
     );
-    assert_eq!(direct::read_u64(pa) & 0xff, 1);
+    assert_eq!(peek(pa) & 0xff, 1);
     drop(p);
     physmem::free_page(pa);
 }
@@ -552,7 +565,7 @@ fn page_memory_attribute_keeps_the_direct_map_consistent() {
         "new mapping follows"
     );
     user_write(&p, VA, 5).unwrap();
-    assert_eq!(direct::read_u64(pa), 5, "both aliases see the same memory");
+    assert_eq!(peek(pa), 5, "both aliases see the same memory");
     super::set_memattr(pa, MemAttr::WriteBack).unwrap();
     assert_eq!(
         MemAttr::of_pte(k.leaf_entry(direct::phys_to_virt(pa)).unwrap()),
@@ -598,7 +611,7 @@ fn wiring_is_counted_and_unwire_clears_it() {
 fn enter_over_another_page_replaces_it() {
     let p = Pmap::create().unwrap();
     let (a, b) = (page(), page());
-    direct::write_u8(b, 0xbb);
+    poke(b, 0xbb);
     p.enter(VA, a, RW, NONE).unwrap();
     p.enter(VA, b, RW, NONE).unwrap();
     super::update();
@@ -659,7 +672,7 @@ fn kenter_makes_no_pv_entry_and_kremove_frees_page_tables() {
     );
     assert_eq!(super::mapping_count(pa), 0, "kenter mappings are unmanaged");
     assert_eq!(Pmap::kernel().extract(KVA + 8), Some(pa + 8));
-    direct::write_u8(pa, 0x5e);
+    poke(pa, 0x5e);
     assert_eq!(probe::read_u8(KVA), Ok(0x5e));
     assert_eq!(
         page_tables(),

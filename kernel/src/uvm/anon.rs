@@ -12,7 +12,7 @@ use crate::kern::mem::pool_arena::{Handle, PoolArena};
 use crate::pmap::{self, VmProt};
 use crate::uvm::Paddr;
 use crate::uvm::page::{PageOwner, PageUse};
-use crate::uvm::physmem;
+use crate::uvm::physmem::{self, OwnedPage};
 use spin::{Mutex, Once};
 
 /// A handle on an anon.
@@ -20,7 +20,7 @@ pub type AnonRef = Handle;
 
 pub struct Anon {
     refs: u32,
-    page: Option<Paddr>,
+    page: Option<OwnedPage>,
 }
 
 crate::arena_pool!(ANON_POOL, Anon, "anonpl");
@@ -42,30 +42,24 @@ pub enum Fill {
 /// A new anon (one reference) with a resident page, zero-filled or copied
 /// from `fill`. `NoMem` if no page or no anon can be had.
 pub fn alloc(fill: Fill, flags: PoolFlags) -> KResult<AnonRef> {
-    let pa = physmem::alloc_page(PageUse::Anon)?;
+    let mut page = physmem::alloc_owned(PageUse::Anon)?;
     match fill {
-        Fill::Zero => pmap::direct::zero_page(pa),
-        Fill::CopyOf(src) => pmap::direct::copy_page(src, pa),
+        Fill::Zero => pmap::direct::zero_page(&mut page),
+        Fill::CopyOf(src) => pmap::direct::copy_page(src, &mut page),
     }
-    let Some(h) = with(|a| {
-        a.alloc(
-            Anon {
-                refs: 1,
-                page: Some(pa),
-            },
-            flags,
-        )
-    }) else {
-        physmem::free_page(pa);
+    let pa = page.pa();
+    let Some(h) = with(|a| a.alloc(Anon { refs: 1, page: None }, flags)) else {
+        physmem::free_owned(page);
         return Err(KernError::NoMem);
     };
+    with(|a| a.get_mut(h).page = Some(page));
     physmem::set_owner(pa, PageOwner::Anon(h));
     Ok(h)
 }
 
 /// The anon's resident page.
 pub fn page(a: AnonRef) -> Option<Paddr> {
-    with(|arena| arena.get(a).page)
+    with(|arena| arena.get(a).page.as_ref().map(|p| p.pa()))
 }
 
 /// References to the anon.
@@ -89,10 +83,10 @@ pub fn drop_ref(a: AnonRef) {
             None
         }
     });
-    if let Some(pa) = freed {
-        pmap::page_protect(pa, VmProt::empty());
+    if let Some(page) = freed {
+        pmap::page_protect(page.pa(), VmProt::empty());
         pmap::update();
-        physmem::free_page(pa);
+        physmem::free_owned(page);
     }
 }
 

@@ -427,7 +427,7 @@ fn shared_object_mapping_writes_reach_the_object() {
     let a = vs.map_object(obj, 0, 4 * PAGE, RW, true).unwrap();
     poke(&vs, a + PAGE + 1, 77).unwrap();
     let pa = object::lookup_page(obj, PAGE).expect("the object holds the page");
-    assert_eq!(crate::pmap::direct::read_u64(pa) >> 8 & 0xff, 77);
+    assert_eq!(crate::pmap::direct::peek_u64(pa) >> 8 & 0xff, 77);
     drop(vs);
     object::drop_ref(obj);
 }
@@ -441,7 +441,7 @@ fn private_object_mapping_promotes_on_write() {
     poke(&vs, a, 5).unwrap();
     let pa = object::lookup_page(obj, 0).unwrap();
     assert_eq!(
-        crate::pmap::direct::read_u64(pa) & 0xff,
+        crate::pmap::direct::peek_u64(pa) & 0xff,
         0,
         "the object is untouched"
     );
@@ -623,7 +623,7 @@ fn anonymous_object_pages_are_owned_zero_filled_and_freed_with_the_object() {
         "the same page on the next get"
     );
     assert_eq!(object::resident(obj), 1);
-    assert_eq!(crate::pmap::direct::read_u64(pa), 0);
+    assert_eq!(crate::pmap::direct::peek_u64(pa), 0);
     assert_eq!(
         physmem::owner_of(pa),
         Some(PageOwner::Object {

@@ -4,6 +4,8 @@
 //! routine (`fault`) and address spaces (`vmspace`). The page daemon and the
 //! vnode pager come later.
 
+#![deny(unsafe_code)]
+
 pub mod amap;
 pub mod anon;
 pub mod copy;

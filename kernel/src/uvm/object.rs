@@ -18,7 +18,7 @@ use crate::kern::mem::pool_arena::{Handle, PoolArena};
 use crate::pmap::{self, VmProt};
 use crate::uvm::Paddr;
 use crate::uvm::page::{PageOwner, PageUse};
-use crate::uvm::physmem;
+use crate::uvm::physmem::{self, OwnedPage};
 use alloc::collections::BTreeMap;
 use spin::{Mutex, Once};
 
@@ -63,7 +63,7 @@ pub trait Pager: Sync {
 pub struct ObjectData {
     refs: u32,
     size: u64,
-    pages: BTreeMap<u64, Paddr>,
+    pages: BTreeMap<u64, OwnedPage>,
 }
 
 struct Object {
@@ -89,23 +89,13 @@ impl Pager for AobjPager {
     }
 
     fn get(&self, obj: ObjRef, data: &mut ObjectData, offset: u64) -> Result<Paddr, PagerError> {
-        if let Some(&pa) = data.pages.get(&offset) {
-            return Ok(pa);
+        if let Some(p) = data.pages.get(&offset) {
+            return Ok(p.pa());
         }
-        if offset >= data.size {
+        if offset >= data.size.next_multiple_of(PAGE) {
             return Err(PagerError::Error);
         }
-        let pa = physmem::alloc_page(PageUse::Object).map_err(|_| PagerError::Again)?;
-        pmap::direct::zero_page(pa);
-        physmem::set_owner(
-            pa,
-            PageOwner::Object {
-                object: obj,
-                offset,
-            },
-        );
-        data.pages.insert(offset, pa);
-        Ok(pa)
+        new_page(obj, data, offset).map_err(|_| PagerError::Again)
     }
 
     /// An anonymous object's only backing store is memory until swap
@@ -160,7 +150,7 @@ pub fn put_page(obj: ObjRef, offset: u64) -> Result<(), PagerError> {
 
 /// The resident page at `offset`, if any (no pager call).
 pub fn lookup_page(obj: ObjRef, offset: u64) -> Option<Paddr> {
-    with(|arena| arena.get(obj).data.pages.get(&offset).copied())
+    with(|arena| arena.get(obj).data.pages.get(&offset).map(|p| p.pa()))
 }
 
 /// Resident pages of the object.
@@ -180,12 +170,143 @@ pub fn drop_ref(obj: ObjRef) {
         (o.data.refs == 0).then(|| arena.free(obj))
     });
     if let Some(object) = dead {
-        for (_, pa) in object.data.pages {
-            pmap::page_protect(pa, VmProt::empty());
+        for (_, page) in object.data.pages {
+            pmap::page_protect(page.pa(), VmProt::empty());
             pmap::update();
-            physmem::free_page(pa);
+            physmem::free_owned(page);
         }
     }
+}
+
+const PAGE: u64 = 4096;
+
+/// A zero-filled page for `obj` at `offset` (the caller holds the objects'
+/// lock: `data` is the object's state).
+fn new_page(obj: ObjRef, data: &mut ObjectData, offset: u64) -> KResult<Paddr> {
+    let mut page = physmem::alloc_owned(PageUse::Object)?;
+    pmap::direct::zero_page(&mut page);
+    let pa = page.pa();
+    physmem::set_owner(
+        pa,
+        PageOwner::Object {
+            object: obj,
+            offset,
+        },
+    );
+    data.pages.insert(offset, page);
+    Ok(pa)
+}
+
+// ---------------------------------------------------------------------------
+// Byte access to an object's pages, for file systems keeping file data in
+// an object (the RAM file system's files are anonymous objects, as tmpfs
+// does). Callers serialise changes of one object's size and pages against
+// these copies (a file system holds its vnode's lock); the object lock is
+// only held while a page is looked up or written, never across a user copy
+// (which may fault and sleep): user data goes through a bounce buffer.
+
+/// The object's size in bytes.
+pub fn size(obj: ObjRef) -> u64 {
+    with(|arena| arena.get(obj).data.size)
+}
+
+/// Set the object's size. Shrinking frees the pages wholly past the new
+/// end (their mappings removed first) and zeroes the rest of the last
+/// partial page, so a later growth reads zeroes there.
+pub fn set_size(obj: ObjRef, new_size: u64) -> KResult<()> {
+    let gone: alloc::vec::Vec<OwnedPage> = with(|arena| {
+        let d = &mut arena.get_mut(obj).data;
+        let old = d.size;
+        d.size = new_size;
+        if new_size >= old {
+            return alloc::vec::Vec::new();
+        }
+        let keep = new_size.next_multiple_of(PAGE);
+        let tail = d.pages.split_off(&keep);
+        if new_size % PAGE != 0
+            && let Some(p) = d.pages.get_mut(&(new_size & !(PAGE - 1)))
+        {
+            let off = (new_size % PAGE) as usize;
+            let zeros = [0u8; PAGE as usize];
+            pmap::direct::write_bytes(p, off, &zeros[off..]);
+        }
+        tail.into_values().collect()
+    });
+    for page in gone {
+        pmap::page_protect(page.pa(), VmProt::empty());
+        pmap::update();
+        physmem::free_owned(page);
+    }
+    Ok(())
+}
+
+/// Copy `buf.len()` bytes at byte offset `off` out of the object (holes
+/// and the part past its size read as zeroes; no page is allocated).
+pub fn read(obj: ObjRef, off: u64, buf: &mut [u8]) {
+    let mut done = 0;
+    while done < buf.len() {
+        let pos = off + done as u64;
+        let in_page = (pos % PAGE) as usize;
+        let n = (PAGE as usize - in_page).min(buf.len() - done);
+        let chunk = &mut buf[done..done + n];
+        match lookup_page(obj, pos - in_page as u64) {
+            Some(pa) => pmap::direct::read_bytes(pa, in_page, chunk),
+            None => chunk.fill(0),
+        }
+        done += n;
+    }
+}
+
+/// Copy `data` into the object at byte offset `off`, allocating pages as
+/// needed; the object grows to cover it.
+pub fn write(obj: ObjRef, off: u64, data: &[u8]) -> KResult<()> {
+    let mut done = 0;
+    while done < data.len() {
+        let pos = off + done as u64;
+        let in_page = (pos % PAGE) as usize;
+        let n = (PAGE as usize - in_page).min(data.len() - done);
+        let page_off = pos - in_page as u64;
+        with(|arena| -> KResult<()> {
+            let d = &mut arena.get_mut(obj).data;
+            if !d.pages.contains_key(&page_off) {
+                new_page(obj, d, page_off)?;
+            }
+            let p = d.pages.get_mut(&page_off).expect("page just ensured");
+            pmap::direct::write_bytes(p, in_page, &data[done..done + n]);
+            d.size = d.size.max(pos + n as u64);
+            Ok(())
+        })?;
+        done += n;
+    }
+    Ok(())
+}
+
+/// Copy `len` bytes of the object at `off` to user address `uaddr` (EFAULT
+/// on a bad user range; part may have been copied).
+pub fn copyout(obj: ObjRef, off: u64, uaddr: u64, len: usize) -> KResult<()> {
+    let mut bounce = alloc::vec![0u8; (PAGE as usize).min(len)];
+    let mut done = 0;
+    while done < len {
+        let n = bounce.len().min(len - done);
+        read(obj, off + done as u64, &mut bounce[..n]);
+        super::copy::copyout(uaddr + done as u64, &bounce[..n])?;
+        done += n;
+    }
+    Ok(())
+}
+
+/// Copy `len` bytes from user address `uaddr` into the object at `off`
+/// (EFAULT on a bad user range: what came before the fault is written).
+pub fn copyin(obj: ObjRef, off: u64, uaddr: u64, len: usize) -> KResult<()> {
+    let mut bounce = alloc::vec![0u8; (PAGE as usize).min(len)];
+    let mut done = 0;
+    while done < len {
+        let n = bounce.len().min(len - done);
+        super::copy::copyin(&mut bounce[..n], uaddr + done as u64)?;
+        write(obj, off + done as u64, &bounce[..n])?;
+        done += n;
+    }
+    Ok(())
 }
 
 /// The pager's name (for the pmap/vmstat viewers).

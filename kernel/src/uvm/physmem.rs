@@ -227,11 +227,39 @@ pub fn alloc_page(usage: PageUse) -> KResult<Paddr> {
     alloc_contig(1, 1, usage)
 }
 
+/// A page its holder owns: allocated and not yet freed. Only the page
+/// allocator makes one (`alloc_owned`), and the direct-map writers
+/// (`pmap::direct`) take one as proof that the write touches nothing else.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OwnedPage(Paddr);
+
+impl OwnedPage {
+    pub fn pa(&self) -> Paddr {
+        self.0
+    }
+
+    /// Give up the handle, keeping the page allocated (it now belongs to
+    /// whatever the address is stored in, e.g. a page table).
+    pub fn into_pa(self) -> Paddr {
+        self.0
+    }
+}
+
+/// Allocate one page for `usage` as an owned handle.
+pub fn alloc_owned(usage: PageUse) -> KResult<OwnedPage> {
+    alloc_page(usage).map(OwnedPage)
+}
+
+/// Free an owned page.
+pub fn free_owned(page: OwnedPage) {
+    free_page(page.0)
+}
+
 /// Allocate one page for `usage`, filled with zeroes.
 pub fn alloc_page_zeroed(usage: PageUse) -> KResult<Paddr> {
-    let pa = alloc_page(usage)?;
-    direct::zero_page(pa);
-    Ok(pa)
+    let mut p = alloc_owned(usage)?;
+    direct::zero_page(&mut p);
+    Ok(p.into_pa())
 }
 
 /// Allocate `npages` physically contiguous pages whose first page number is

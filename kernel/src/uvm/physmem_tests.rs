@@ -160,37 +160,38 @@ fn every_frame_is_accounted_once() {
 
 #[ktest]
 fn zero_and_copy_page_go_through_the_direct_map() {
-    let a = physmem::alloc_page(PageUse::Kernel).unwrap();
-    let b = physmem::alloc_page(PageUse::Kernel).unwrap();
-    for i in 0..512 {
-        direct::write_u64(a + i * 8, 0x0101_0101_0101_0101 * (i % 255 + 1));
-        direct::write_u64(b + i * 8, u64::MAX);
+    let mut a = physmem::alloc_owned(PageUse::Kernel).unwrap();
+    let mut b = physmem::alloc_owned(PageUse::Kernel).unwrap();
+    for i in 0..512u64 {
+        let v: u64 = 0x0101_0101_0101_0101 * (i % 255 + 1);
+        direct::write_bytes(&mut a, (i * 8) as usize, &v.to_le_bytes());
+        direct::write_bytes(&mut b, (i * 8) as usize, &u64::MAX.to_le_bytes());
     }
-    direct::copy_page(a, b);
+    direct::copy_page(a.pa(), &mut b);
     for i in 0..512 {
         assert_eq!(
-            direct::read_u64(b + i * 8),
+            direct::peek_u64(b.pa() + i * 8),
             0x0101_0101_0101_0101 * (i % 255 + 1)
         );
     }
-    direct::zero_page(a);
-    assert!((0..512).all(|i| direct::read_u64(a + i * 8) == 0));
+    direct::zero_page(&mut a);
+    assert!((0..512).all(|i| direct::peek_u64(a.pa() + i * 8) == 0));
     assert_eq!(
-        direct::read_u64(b + 8),
+        direct::peek_u64(b.pa() + 8),
         0x0202_0202_0202_0202,
         "zeroing a must not touch b"
     );
-    physmem::free_page(a);
-    physmem::free_page(b);
+    physmem::free_owned(a);
+    physmem::free_owned(b);
 }
 
 #[ktest]
 fn alloc_zeroed_gives_a_zero_page() {
-    let pa = physmem::alloc_page(PageUse::Kernel).unwrap();
-    direct::write_u64(pa + 64, 0xdead_beef);
-    physmem::free_page(pa);
+    let mut p = physmem::alloc_owned(PageUse::Kernel).unwrap();
+    direct::write_bytes(&mut p, 64, &0xdead_beef_u64.to_le_bytes());
+    physmem::free_owned(p);
     let pa2 = physmem::alloc_page_zeroed(PageUse::Kernel).unwrap();
-    assert!((0..512).all(|i| direct::read_u64(pa2 + i * 8) == 0));
+    assert!((0..512).all(|i| direct::peek_u64(pa2 + i * 8) == 0));
     physmem::free_page(pa2);
 }
 

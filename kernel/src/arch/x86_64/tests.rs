@@ -94,8 +94,10 @@ fn write_protect_stops_kernel_writes_to_read_only_data() {
 
 #[ktest]
 fn nx_stops_execution_from_a_data_page() {
-    let pa = physmem::alloc_page_zeroed(PageUse::Kernel).unwrap();
-    direct::write_u8(pa, 0xc3); // ret
+    let mut page = physmem::alloc_owned(PageUse::Kernel).unwrap();
+    direct::zero_page(&mut page);
+    direct::write_bytes(&mut page, 0, &[0xc3]); // ret
+    let pa = page.into_pa();
     let va = direct::phys_to_virt(pa);
     // SAFETY: the page holds a single `ret`; if NX failed it would just return.
     let result = unsafe { probe::exec(va) };
@@ -111,8 +113,10 @@ fn nx_stops_execution_from_a_data_page() {
 /// Map one fresh page at USER_TEST_VA in a new user pmap, switch to it,
 /// run `f`, switch back and free everything.
 fn with_user_page<R>(byte: u8, prot: VmProt, f: impl FnOnce(u64) -> R) -> R {
-    let pa = physmem::alloc_page_zeroed(PageUse::Kernel).unwrap();
-    direct::write_u8(pa, byte);
+    let mut page = physmem::alloc_owned(PageUse::Kernel).unwrap();
+    direct::zero_page(&mut page);
+    direct::write_bytes(&mut page, 0, &[byte]);
+    let pa = page.into_pa();
     let pmap = Pmap::create().unwrap();
     pmap.enter(USER_TEST_VA, pa, prot, PmapFlags::empty())
         .unwrap();

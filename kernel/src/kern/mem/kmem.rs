@@ -9,6 +9,8 @@
 //! and the memory counters; Rust's `alloc` then reports it (a panic), and
 //! fallible APIs (`try_reserve`, malloc types with NOWAIT) see an error.
 
+#![allow(unsafe_code)] // an audited primitive (see the module comment)
+
 use super::pool::{Pool, PoolFlags};
 use super::pool_allocator::KMEM_ALLOCATOR;
 use crate::pmap::direct::{self, PAGE_SIZE};

@@ -6,6 +6,8 @@
 //! This is an audited primitive: its `unsafe` is confined to the reference
 //! count protocol (the last handle drops the value and returns the item).
 
+#![allow(unsafe_code)] // an audited primitive (see the module comment)
+
 use super::pool::{Pool, PoolFlags};
 use super::pool_allocator::KMEM_ALLOCATOR;
 use core::fmt;

@@ -7,6 +7,8 @@
 //! This is the audited primitive that lets the VM layer keep linked
 //! structures in pool memory without `unsafe` of its own.
 
+#![allow(unsafe_code)] // an audited primitive (see the module comment)
+
 use super::pool::{Pool, PoolFlags};
 use core::fmt;
 use core::marker::PhantomData;

@@ -2,6 +2,8 @@
 //! pages the pool holds (no list is ever searched), for on-page headers and
 //! for off-page headers found through the splay tree.
 
+#![allow(unsafe_code)] // an audited primitive (see the module comment)
+
 use super::pool::{Pool, PoolFlags};
 use super::pool_allocator::KMEM_ALLOCATOR;
 use crate::bench::{cycles, report};

@@ -2,6 +2,8 @@
 //! that drops its value and returns the item to the pool when it goes, so
 //! code using pools needs no `unsafe`.
 
+#![allow(unsafe_code)] // an audited primitive (see the module comment)
+
 use super::pool::{Pool, PoolFlags};
 use super::pool_allocator::KMEM_ALLOCATOR;
 use core::fmt;

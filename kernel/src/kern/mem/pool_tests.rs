@@ -2,6 +2,8 @@
 //! on- and off-page headers, reclaim and drain, back-end shortage, NOWAIT,
 //! typed pools, malloc types and the report.
 
+#![allow(unsafe_code)] // an audited primitive (see the module comment)
+
 use crate::kern::error::KernError;
 use super::malloc::MallocFlags;
 use super::pool::{Pool, PoolFlags};

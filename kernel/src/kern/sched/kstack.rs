@@ -14,6 +14,7 @@
 #![allow(unsafe_code)]
 
 use super::spinlock::SpinLock;
+use crate::arch::x86_64::switch::{Md, ThreadEntry};
 use crate::arch::x86_64::trap::TrapFrame;
 use crate::arch::x86_64::usermode;
 use crate::kern::error::KResult;
@@ -109,6 +110,17 @@ impl KStack {
     pub fn load_user_frame(&self) -> TrapFrame {
         // SAFETY: as in store_user_frame.
         unsafe { self.frame_ptr().read() }
+    }
+
+    /// Lay out the first switch frame of a new thread whose stack this is,
+    /// below `top` (the stack top, or the user frame at the top): the first
+    /// switch to the thread runs `entry`.
+    pub fn prepare_first_switch(&self, md: &Md, top: u64, entry: ThreadEntry) {
+        let (bottom, stack_top) = self.range();
+        assert!(top > bottom + 1024 && top <= stack_top, "switch frame outside the stack");
+        // SAFETY: the stack is this value's, mapped, and its thread has not
+        // run yet; the frame goes just below `top`, inside the stack.
+        unsafe { crate::arch::x86_64::switch::prepare_stack(md, top, entry, 0) }
     }
 
     /// Unmap the first `mapped` pages, free them, give the range back.

@@ -23,7 +23,7 @@ use super::sched::{self, Stat, WakeReason};
 use super::spinlock::SpinLock;
 use crate::arch::x86_64::switch::{self, Md};
 use crate::arch::x86_64::trap::TrapFrame;
-use crate::arch::x86_64::{entry, usermode};
+use crate::arch::x86_64::usermode;
 use crate::kern::error::{KResult, KernError};
 use crate::kern::mem::pool::PoolFlags;
 use crate::kern::mem::pool_arc::{ArcPool, PoolArc};
@@ -302,17 +302,17 @@ pub(super) fn create_boot_thread(name: &str, stack: (u64, u64)) -> KResult<LwpRe
 pub(super) fn create_idle_thread(name: &str, entry: ThreadFn) -> KResult<LwpRef> {
     let l = create(name, false, None, None)?;
     *l.start.lock() = Some((entry, 0));
-    // SAFETY: the new stack is ours and not running.
-    unsafe {
-        switch::prepare_stack(
-            &l.md,
-            l.kstack_range.1,
-            sched::lwp_trampoline as switch::ThreadEntry,
-            0,
-        )
-    };
+    prepare_first_switch(&l, l.kstack_range.1);
     sched::lock().slot(l.index()).stat = Stat::Runnable;
     Ok(l)
+}
+
+/// Make the first switch to `l` run `lwp_trampoline` with its stack
+/// pointer just below `top` (its kernel stack top, or its user frame).
+fn prepare_first_switch(l: &Lwp, top: u64) {
+    let ks = l.kstack.lock();
+    let ks = ks.as_ref().expect("a new thread has its stack");
+    ks.prepare_first_switch(&l.md, top, sched::lwp_trampoline as switch::ThreadEntry);
 }
 
 /// Put a created thread on the run queue.
@@ -328,15 +328,7 @@ fn start(l: &LwpRef) {
 pub fn kthread_create(name: &str, entry: ThreadFn, arg: usize) -> KResult<LwpRef> {
     let l = create(name, false, None, None)?;
     *l.start.lock() = Some((entry, arg));
-    // SAFETY: the new stack is ours and not running.
-    unsafe {
-        switch::prepare_stack(
-            &l.md,
-            l.kstack_range.1,
-            sched::lwp_trampoline as switch::ThreadEntry,
-            0,
-        )
-    };
+    prepare_first_switch(&l, l.kstack_range.1);
     start(&l);
     Ok(l)
 }
@@ -365,16 +357,7 @@ pub fn uthread_prepare(
     f.rflags = usermode::sanitize_rflags(f.rflags);
     write_user_frame(&l, f);
     *l.start.lock() = Some((enter_user, 0));
-    // SAFETY: the new stack is ours and not running; the user frame sits
-    // above the switch frame prepare_stack builds below it.
-    unsafe {
-        switch::prepare_stack(
-            &l.md,
-            l.user_frame_addr(),
-            sched::lwp_trampoline as switch::ThreadEntry,
-            0,
-        )
-    };
+    prepare_first_switch(&l, l.user_frame_addr());
     Ok(l)
 }
 
@@ -400,12 +383,7 @@ pub fn read_user_frame(l: &Lwp) -> Option<TrapFrame> {
 
 /// Entry of a new user thread: leave for user mode through its frame.
 fn enter_user(_: usize) {
-    let l = sched::curlwp();
-    let addr = l.user_frame_addr();
-    crate::kern::userret::userret_at(addr);
-    // SAFETY: `addr` is this thread's user frame at the top of its own
-    // kernel stack, prepared by uthread_create; userret left interrupts off.
-    unsafe { entry::return_to_user(addr as *const TrapFrame) }
+    crate::kern::userret::enter_user_mode()
 }
 
 /// End the running thread with `status`: it becomes a zombie, its address
