@@ -66,6 +66,8 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     let pmap_report = pmap::kernel::bootstrap(boot_info);
     uvm::init();
     kern::sched::init();
+    kern::proc::init();
+    let ramdisk = arch::x86_64::boot::ramdisk(boot_info);
 
     let raw_cmdline = arch::x86_64::fw_cfg::read_cmdline();
     let opts = match ferrite_cmdline::parse(&raw_cmdline) {
@@ -91,13 +93,20 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     arch::x86_64::init_timer(opts.timer_hz);
     uvm::physmem::report();
 
+    fs::init(ramdisk);
+
     match opts.mode {
-        ferrite_cmdline::Mode::Demo => demo::run(&opts),
+        // Without an initramfs there is no /init: the in-kernel demo runs.
+        ferrite_cmdline::Mode::Demo if ramdisk.is_none() => demo::run(&opts),
         ferrite_cmdline::Mode::Test => ktest::run(&opts),
         ferrite_cmdline::Mode::Bench => bench::run(),
-        ferrite_cmdline::Mode::User => {
-            kprintln!("ferrite: mode=user needs processes (not yet)");
-            arch::x86_64::qemu::exit(arch::x86_64::qemu::ExitCode::Failure)
+        ferrite_cmdline::Mode::Demo | ferrite_cmdline::Mode::User => {
+            kern::proc::init::start(&opts.init_args, opts.vmstat);
+            // The boot thread has nothing left to do: init runs, and the
+            // kernel powers off when it exits.
+            loop {
+                let _ = kern::sched::sleepq::sleep(kern::sched::sleepq::chan(&BOOTLOADER_CONFIG), false, None);
+            }
         }
     }
 }

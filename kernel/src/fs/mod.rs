@@ -5,9 +5,13 @@
 //! (Skeleton: the vnode layer is being written; `root` gives the root
 //! directory's vnode.)
 
+pub mod namei;
 pub mod vnode;
 
 pub use vnode::VnodeRef;
+
+/// Mount the file systems and unpack the initramfs (skeleton).
+pub fn init(_ramdisk: Option<&'static [u8]>) {}
 
 /// The root directory.
 pub fn root() -> VnodeRef {

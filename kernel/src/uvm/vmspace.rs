@@ -235,6 +235,36 @@ impl Vmspace {
         self.map.map(req).inspect_err(|_| object::drop_ref(obj))
     }
 
+    /// Map `len` bytes of `obj` from `offset` at exactly `addr` (exec's
+    /// segments): private (copy-on-write) or shared; the maximum protection
+    /// allows everything (a private copy may be written, by ptrace too).
+    pub fn map_object_at(
+        &self,
+        obj: object::ObjRef,
+        offset: u64,
+        addr: Vaddr,
+        len: u64,
+        prot: VmProt,
+        shared: bool,
+    ) -> KResult<Vaddr> {
+        object::add_ref(obj);
+        let mut req = MapRequest::anon(len, prot).at(addr);
+        req.backing = Backing {
+            amap: None,
+            object: Some(super::map::ObjectRef {
+                object: obj,
+                offset,
+            }),
+        };
+        req.merge = false;
+        if !shared {
+            req.flags = EntryFlags::COPY_ON_WRITE;
+        } else {
+            req.inherit = Inherit::Share;
+        }
+        self.map.map(req).inspect_err(|_| object::drop_ref(obj))
+    }
+
     /// Unmap `[start, end)`: the entries go and the pages leave the pmap
     /// with the map write-locked (no fault can map them in between), then
     /// the references they held are dropped without the lock.

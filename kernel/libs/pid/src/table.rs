@@ -42,6 +42,8 @@ pub struct PidTable<T> {
     pid_max: Pid,
     /// Test hook: growth beyond this many slots fails with `NoMem`.
     slot_limit: usize,
+    /// Slots of the first table (a power of two).
+    initial: usize,
 }
 
 impl<T> Default for PidTable<T> {
@@ -61,6 +63,16 @@ impl<T> PidTable<T> {
             live: 0,
             pid_max: DEFAULT_PID_MAX,
             slot_limit: usize::MAX,
+            initial: INITIAL_SLOTS,
+        }
+    }
+
+    /// Make the first table hold `slots` slots (rounded up to a power of
+    /// two), so a kernel can size it at boot and never grow it in normal
+    /// use. Only before the first allocation; later calls do nothing.
+    pub fn set_initial_slots(&mut self, slots: usize) {
+        if self.slots.is_empty() {
+            self.initial = slots.next_power_of_two().max(2);
         }
     }
 
@@ -242,7 +254,7 @@ impl<T> PidTable<T> {
     fn grow(&mut self) -> Result<(), PidError> {
         let old = self.slots.len();
         let new = if old == 0 {
-            INITIAL_SLOTS.min(self.pid_max as usize)
+            self.initial.min(self.pid_max as usize)
         } else {
             old * 2
         };

@@ -286,3 +286,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn initial_slots_size_the_first_table_without_handing_out_pids() {
+    let mut t: PidTable<u32> = PidTable::new();
+    t.set_initial_slots(1000);
+    assert_eq!(t.slots(), 0, "nothing allocated before the first PID");
+    assert_eq!(t.alloc(7), Ok(1), "the first PID is still 1");
+    assert_eq!(t.slots(), 1024);
+    for i in 2..1024u32 {
+        assert_eq!(t.alloc(i), Ok(i));
+    }
+    assert_eq!(t.slots(), 1024, "no growth until the table is full");
+    t.set_initial_slots(4096);
+    assert_eq!(t.slots(), 1024, "a later call changes nothing");
+    t.check().unwrap();
+}

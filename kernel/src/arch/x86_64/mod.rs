@@ -6,6 +6,7 @@
 
 pub mod apic;
 pub mod backtrace;
+pub mod boot;
 pub mod cpu;
 pub mod entry;
 pub mod fpu;

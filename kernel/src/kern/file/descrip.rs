@@ -21,6 +21,9 @@ impl FdTable {
 
     /// Close every descriptor (exit).
     pub fn close_all(&mut self) {}
+
+    /// Open the console as descriptors 0, 1 and 2 (the first process).
+    pub fn install_console_stdio(&mut self) {}
 }
 
 impl Default for FdTable {

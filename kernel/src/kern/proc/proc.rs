@@ -17,7 +17,8 @@ use crate::kern::mem::pool_arc::{ArcPool, PoolArc};
 use crate::kern::sched::lwp::LwpRef;
 use crate::kern::sched::mutex::Mutex;
 use crate::kern::sched::spinlock::SpinLock;
-use core::sync::atomic::{AtomicU32, Ordering};
+use crate::kern::sig::SigState;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use ferrite_abi::Rlimit;
 use ferrite_abi::resource as rl;
 
@@ -56,9 +57,15 @@ pub fn default_rlimits() -> [Rlimit; NLIMITS] {
 }
 
 pub struct Proc {
-    pub pid: Pid,
+    /// The PID, set once when the process enters the table.
+    pid: AtomicU32,
     /// The process's thread (None once reaped).
     pub(super) lwp: SpinLock<Option<LwpRef>>,
+    /// Signal dispositions and process-directed pending signals
+    /// (interrupt-safe: timers post signals from the clock interrupt).
+    pub sig: SpinLock<SigState>,
+    /// Where the user stack starts (for /proc) and other exec facts.
+    pub start_tsc: AtomicU64,
     /// Open files (sleepable: file operations may sleep with it held).
     pub files: Mutex<FdTable>,
     /// Current directory.
@@ -68,6 +75,42 @@ pub struct Proc {
 }
 
 impl Proc {
+    /// A new process (no PID yet, no thread yet).
+    pub(super) fn new(
+        files: FdTable,
+        cwd: VnodeRef,
+        umask: u32,
+        rlimits: [Rlimit; NLIMITS],
+        sig: SigState,
+    ) -> Option<ProcRef> {
+        PROC_POOL.get(
+            Proc {
+                pid: AtomicU32::new(0),
+                lwp: SpinLock::new("proc-lwp", None),
+                sig: SpinLock::new("proc-sig", sig),
+                start_tsc: AtomicU64::new(crate::arch::x86_64::tsc::read()),
+                files: Mutex::new("files", files),
+                cwd: SpinLock::new("proc-cwd", cwd),
+                umask: AtomicU32::new(umask),
+                rlimits: SpinLock::new("proc-rlimits", rlimits),
+            },
+            crate::kern::mem::pool::PoolFlags::WAITOK,
+        )
+    }
+
+    pub fn pid(&self) -> Pid {
+        self.pid.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn set_pid(&self, pid: Pid) {
+        self.pid.store(pid, Ordering::Relaxed);
+    }
+
+    /// The wait channel parents sleep on for their children.
+    pub fn wait_chan(&self) -> usize {
+        self as *const Proc as usize
+    }
+
     /// The process's thread, if it has not been reaped.
     pub fn lwp(&self) -> Option<LwpRef> {
         self.lwp.lock().clone()
@@ -97,7 +140,7 @@ impl Proc {
 
 impl core::fmt::Debug for Proc {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "pid {}", self.pid)
+        write!(f, "pid {}", self.pid())
     }
 }
 

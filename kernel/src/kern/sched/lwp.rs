@@ -127,6 +127,11 @@ pub struct Lwp {
     proc: Option<crate::kern::proc::ProcRef>,
     /// Wakes the thread when a sleep times out.
     pub(super) sleep_timer: Callout,
+    /// Blocked and thread-directed signals, the alternate signal stack.
+    pub sig: crate::kern::sig::LwpSig,
+    /// set_tid_address / CLONE_CHILD_CLEARTID: a user address cleared (and
+    /// futex-woken, once futexes exist) when the thread exits.
+    pub clear_child_tid: AtomicU64,
     /// Per-thread statistics.
     pub nswitch: AtomicU64,
 }
@@ -275,6 +280,8 @@ fn create_on(
         user,
         proc,
         sleep_timer: timer,
+        sig: crate::kern::sig::LwpSig::new(),
+        clear_child_tid: AtomicU64::new(0),
         nswitch: AtomicU64::new(0),
     };
     let Some(lwp) = LWP_POOL.get(lwp, PoolFlags::WAITOK) else {
@@ -350,13 +357,25 @@ pub fn uthread_prepare(
     frame: TrapFrame,
     proc: Option<ProcRef>,
 ) -> KResult<LwpRef> {
+    uthread_prepare_with(name, vmspace, frame, proc, enter_user)
+}
+
+/// `uthread_prepare` whose thread first runs `entry` in the kernel (it
+/// must end by entering user mode: init's exec of /init does).
+pub fn uthread_prepare_with(
+    name: &str,
+    vmspace: Arc<Vmspace>,
+    frame: TrapFrame,
+    proc: Option<ProcRef>,
+    entry: ThreadFn,
+) -> KResult<LwpRef> {
     let l = create(name, true, Some(vmspace), proc)?;
     let mut f = frame;
     f.cs = crate::arch::x86_64::gdt::USER_CS as u64;
     f.ss = crate::arch::x86_64::gdt::USER_DS as u64;
     f.rflags = usermode::sanitize_rflags(f.rflags);
     write_user_frame(&l, f);
-    *l.start.lock() = Some((enter_user, 0));
+    *l.start.lock() = Some((entry, 0));
     prepare_first_switch(&l, l.user_frame_addr());
     Ok(l)
 }
@@ -449,33 +468,4 @@ pub fn stat_of(l: &Lwp) -> Stat {
         .slot_of(l.id())
         .map(|s| s.stat)
         .unwrap_or(Stat::Free)
-}
-
-/// The thread system calls (until processes take them over).
-pub const SYSCALLS: crate::kern::syscall::table::SysList = {
-    use crate::kern::syscall::trace::Arg;
-    use ferrite_abi::syscall as nr;
-    &[
-        crate::sys!(nr::SYS_getpid, "getpid", sys_gettid, []),
-        crate::sys!(nr::SYS_gettid, "gettid", sys_gettid, []),
-        crate::sys!(nr::SYS_getppid, "getppid", sys_getppid, []),
-        crate::sys!(nr::SYS_exit, "exit", sys_exit, [Arg::Int]),
-        crate::sys!(nr::SYS_exit_group, "exit_group", sys_exit, [Arg::Int]),
-    ]
-};
-
-/// gettid(2) (and getpid(2) until processes exist): the thread's slot number.
-pub fn sys_gettid(_: &mut crate::kern::syscall::SyscallCtx<'_>) -> crate::kern::syscall::SysResult {
-    Ok(sched::curlwp().index() as usize + 1)
-}
-
-/// getppid(2): no processes yet, so no parent.
-pub fn sys_getppid(_: &mut crate::kern::syscall::SyscallCtx<'_>) -> crate::kern::syscall::SysResult {
-    Ok(0)
-}
-
-/// exit(2) / exit_group(2): the thread ends with the status in the wait
-/// encoding (`(code & 0xff) << 8`).
-pub fn sys_exit(ctx: &mut crate::kern::syscall::SyscallCtx<'_>) -> crate::kern::syscall::SysResult {
-    exit(((ctx.arg(0) as i32) & 0xff) << 8)
 }

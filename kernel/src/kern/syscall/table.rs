@@ -40,7 +40,11 @@ pub const NSYSENT: usize = 1100;
 /// Every subsystem's list.
 const LISTS: &[SysList] = &[
     crate::kern::sched::sched::SYSCALLS,
-    crate::kern::sched::lwp::SYSCALLS,
+    crate::kern::proc::exec::SYSCALLS,
+    crate::kern::proc::exit::SYSCALLS,
+    crate::kern::proc::fork::SYSCALLS,
+    crate::kern::proc::sys_id::SYSCALLS,
+    crate::kern::sig::sys::SYSCALLS,
     super::ferrite::SYSCALLS,
 ];
 

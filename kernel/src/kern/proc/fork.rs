@@ -1,0 +1,124 @@
+//! fork, vfork and clone (NetBSD's kern_fork.c): a new process that is a
+//! copy of the caller.
+//!
+//! The child gets a copy-on-write copy of the address space
+//! (`Vmspace::fork`, by each entry's inheritance), the same open files
+//! (shared offsets), the current directory, umask, resource limits, signal
+//! dispositions and blocked mask (nothing pending), and the caller's
+//! registers, FPU state and TLS bases, with rax = 0. vfork behaves as fork
+//! (the parent does not wait: the copy makes that unnecessary). clone is
+//! accepted with the flags a C library uses for fork: an exit signal
+//! (SIGCHLD) and optionally CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID;
+//! anything else (threads, shared memory, namespaces) is refused with
+//! EINVAL and one log line.
+//!
+//! Nothing here walks a list that grows with the number of processes: the
+//! PID comes from the O(1) table and the child is linked into its
+//! parent's children in O(1).
+
+use super::proc::{Proc, curproc};
+use super::ptable;
+use crate::kern::sched::{curlwp, lwp};
+use crate::kern::syscall::trace::Arg;
+use crate::kern::syscall::{Errno, SysResult, SyscallCtx};
+use core::sync::atomic::Ordering;
+use ferrite_abi::resource::RLIMIT_NPROC;
+use ferrite_abi::sched as cl;
+use ferrite_abi::syscall as nr;
+
+pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
+    crate::sys!(nr::SYS_fork, "fork", sys_fork, []),
+    crate::sys!(nr::SYS_vfork, "vfork", sys_fork, []),
+    crate::sys!(nr::SYS_clone, "clone", sys_clone, [Arg::Hex, Arg::Hex, Arg::Hex, Arg::Hex, Arg::Hex]),
+];
+
+/// fork(2) / vfork(2).
+pub fn sys_fork(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    fork1(ctx, 0, 0)
+}
+
+/// clone(flags, stack, parent_tid, child_tid, tls), fork flavour only.
+pub fn sys_clone(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    let flags = ctx.arg(0);
+    let exit_signal = flags & 0xff;
+    let allowed = cl::CLONE_CHILD_SETTID | cl::CLONE_CHILD_CLEARTID;
+    let extra = flags & !0xff & !allowed;
+    if extra != 0 || ctx.arg(1) != 0 {
+        log::warn!(
+            "pid {}: clone({}) refused: only fork-style clone is supported (no threads)",
+            curproc().pid(),
+            ferrite_abi::sched::fmt_clone_flags(flags)
+        );
+        return Err(Errno::EINVAL);
+    }
+    if exit_signal != ferrite_abi::signal::SIGCHLD as u64 && exit_signal != 0 {
+        log::warn!(
+            "pid {}: clone with exit signal {exit_signal} refused (SIGCHLD only)",
+            curproc().pid()
+        );
+        return Err(Errno::EINVAL);
+    }
+    fork1(ctx, flags & allowed, ctx.arg(3))
+}
+
+/// Make the child. `flags`: CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID,
+/// with `child_tid` their address in the child.
+fn fork1(ctx: &mut SyscallCtx<'_>, flags: u64, child_tid: u64) -> SysResult {
+    let parent = curproc();
+    let pl = curlwp();
+    let limit = parent.rlimit(RLIMIT_NPROC).rlim_cur;
+    if ptable::lock().nprocs() as u64 >= limit {
+        return Err(Errno::EAGAIN);
+    }
+    let vs = pl.vmspace().ok_or(Errno::EINVAL)?;
+    let child_vs = vs.fork().map_err(|_| Errno::ENOMEM)?;
+    let files = parent.files.lock().fork().map_err(|_| Errno::ENOMEM)?;
+    let sig = parent.sig.lock().fork_copy();
+    let rlimits = *parent.rlimits.lock();
+    let child = Proc::new(files, parent.cwd(), parent.umask(), rlimits, sig).ok_or(Errno::ENOMEM)?;
+    let (pgid, sid) = {
+        let t = ptable::lock();
+        let s = t.get(parent.pid()).ok_or(Errno::ESRCH)?;
+        (s.pgid, s.sid)
+    };
+    let pid = ptable::lock().insert(&child, parent.pid(), Some(pgid), Some(sid))?;
+
+    let mut frame = *ctx.frame;
+    frame.rax = 0;
+    let name = pl.name();
+    let l = match lwp::uthread_prepare(name.as_str(), child_vs.clone(), frame, Some(child.clone()))
+    {
+        Ok(l) => l,
+        Err(_) => {
+            let mut t = ptable::lock();
+            t.get_mut(pid).expect("just inserted").state = ptable::PState::Zombie;
+            t.push_zombie(pid);
+            t.reap(pid);
+            return Err(Errno::ENOMEM);
+        }
+    };
+    // The child continues with the caller's registers: FPU state (saved
+    // from the live registers), TLS bases, signal mask and stack.
+    crate::arch::x86_64::fpu::save(&l.md.fpu);
+    l.md.fs_base
+        .store(pl.md.fs_base.load(Ordering::Relaxed), Ordering::Relaxed);
+    l.md.gs_base
+        .store(pl.md.gs_base.load(Ordering::Relaxed), Ordering::Relaxed);
+    l.sig.set_mask(pl.sig.mask());
+    l.sig.inner.lock().altstack = pl.sig.inner.lock().altstack;
+    if flags & cl::CLONE_CHILD_CLEARTID != 0 {
+        l.clear_child_tid.store(child_tid, Ordering::Relaxed);
+    }
+    if flags & cl::CLONE_CHILD_SETTID != 0 {
+        // Written into the child's (copy-on-write) memory now.
+        child_vs.activate();
+        let r = crate::uvm::copy::copyout(child_tid, &pid.to_le_bytes());
+        vs.activate();
+        if r.is_err() {
+            log::debug!("pid {pid}: CLONE_CHILD_SETTID address {child_tid:#x} is bad");
+        }
+    }
+    *child.lwp.lock() = Some(l.clone());
+    lwp::start_thread(&l);
+    Ok(pid as usize)
+}
