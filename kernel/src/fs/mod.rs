@@ -11,7 +11,9 @@ pub mod vnode;
 pub use vnode::VnodeRef;
 
 /// Mount the file systems and unpack the initramfs (skeleton).
-pub fn init(_ramdisk: Option<&'static [u8]>) {}
+pub fn init(_ramdisk: Option<&'static [u8]>) {
+    let _ = root();
+}
 
 /// The root directory.
 pub fn root() -> VnodeRef {

@@ -102,6 +102,31 @@ impl UserProg {
         lwp::uthread_create("utest", self.vs.clone(), f)
     }
 
+    /// Run the program as a process (PID, signals, fork), with no parent:
+    /// the test reaps it. Returns its PID and wait status.
+    pub fn run_proc(&self, setup: impl FnOnce(&mut TrapFrame)) -> KResult<(u32, i32)> {
+        let (pid, l) = self.start_proc(setup)?;
+        let status = lwp::join(l);
+        reap_orphan(pid);
+        Ok((pid, status))
+    }
+
+    /// Start the program as a process with no parent; the caller joins the
+    /// thread and calls `reap_orphan`.
+    pub fn start_proc(&self, setup: impl FnOnce(&mut TrapFrame)) -> KResult<(u32, lwp::LwpRef)> {
+        use crate::kern::proc::{proc::Proc, ptable};
+        let p = Proc::new_for_tests().ok_or(crate::kern::error::KernError::NoMem)?;
+        let pid = ptable::lock()
+            .insert(&p, 0, None, None)
+            .map_err(|_| crate::kern::error::KernError::NoMem)?;
+        let mut f = usermode::initial_frame(CODE, self.stack_top - 64);
+        setup(&mut f);
+        let l = lwp::uthread_prepare("uproc", self.vs.clone(), f, Some(p.clone()))?;
+        *p.lwp_slot().lock() = Some(l.clone());
+        lwp::start_thread(&l);
+        Ok((pid, l))
+    }
+
     /// Read a u64 the program left in its data page.
     pub fn data_u64(&self, offset: u64) -> u64 {
         self.vs.activate();
@@ -114,4 +139,14 @@ impl UserProg {
 /// The exit status of exit(code).
 pub fn exited(code: i32) -> i32 {
     (code & 0xff) << 8
+}
+
+/// Take a parentless test process (a zombie, its thread joined) out of
+/// the process table.
+pub fn reap_orphan(pid: u32) {
+    use crate::kern::proc::ptable;
+    let p = ptable::lock().remove(pid);
+    if let Some(p) = p {
+        drop(p.lwp_slot().lock().take());
+    }
 }

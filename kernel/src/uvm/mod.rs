@@ -9,6 +9,7 @@
 pub mod amap;
 pub mod anon;
 pub mod copy;
+mod copy_tests;
 pub mod fault;
 pub mod fault_bench;
 mod fault_tests;

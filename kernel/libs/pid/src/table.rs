@@ -67,6 +67,16 @@ impl<T> PidTable<T> {
         }
     }
 
+    /// Build the first table now (of the size `set_initial_slots` chose)
+    /// without handing out a PID, so later allocations need no memory
+    /// until it is full.
+    pub fn preallocate(&mut self) -> Result<(), PidError> {
+        if self.slots.is_empty() {
+            self.grow()?;
+        }
+        Ok(())
+    }
+
     /// Make the first table hold `slots` slots (rounded up to a power of
     /// two), so a kernel can size it at boot and never grow it in normal
     /// use. Only before the first allocation; later calls do nothing.

@@ -292,6 +292,9 @@ fn initial_slots_size_the_first_table_without_handing_out_pids() {
     let mut t: PidTable<u32> = PidTable::new();
     t.set_initial_slots(1000);
     assert_eq!(t.slots(), 0, "nothing allocated before the first PID");
+    t.preallocate().unwrap();
+    assert_eq!(t.slots(), 1024, "preallocate builds the first table");
+    assert!(t.is_empty());
     assert_eq!(t.alloc(7), Ok(1), "the first PID is still 1");
     assert_eq!(t.slots(), 1024);
     for i in 2..1024u32 {

@@ -52,7 +52,7 @@ pub fn exit1(ws: WaitStatus) -> ! {
     let p = curproc();
     let l = curlwp();
     let status = ws.encode();
-    if p.pid() == 1 {
+    if p.pid() == 1 && super::init::started() {
         init_died(ws);
     }
     // CLONE_CHILD_CLEARTID / set_tid_address: clear the word (best effort).
@@ -66,11 +66,10 @@ pub fn exit1(ws: WaitStatus) -> ! {
     let pid = p.pid();
     let (parent, init_woken) = {
         let mut t = ptable::lock();
-        let init_exists = t.get(1).is_some();
+        let reaper = super::init::reaper();
+        let init_exists = reaper != 0 && t.get(reaper).is_some();
         let had_zombies = t.first_zombie(pid).is_some();
-        if init_exists {
-            t.reparent_children(pid, 1);
-        }
+        t.reparent_children(pid, if init_exists { reaper } else { 0 });
         let parent = t.get(pid).expect("exiting process in the table").parent;
         let no_zombie = t.find(parent).is_some_and(|pp| {
             let a = pp.sig.lock().action(s::SIGCHLD);
@@ -80,16 +79,18 @@ pub fn exit1(ws: WaitStatus) -> ! {
         slot.state = PState::Zombie;
         slot.xstat = status;
         slot.event = Event::None;
-        let to_init = no_zombie && init_exists && parent != 1;
+        let to_init = no_zombie && init_exists && parent != reaper;
         if to_init {
             // The parent wants no zombie: init reaps this one.
-            reparent_one(&mut t, pid, parent, 1);
+            reparent_one(&mut t, pid, parent, reaper);
         }
-        t.push_zombie(pid);
+        if t.get(pid).expect("zombie").parent != 0 {
+            t.push_zombie(pid);
+        }
         let new_parent = t.get(pid).expect("zombie").parent;
         (
             t.find(new_parent),
-            had_zombies || to_init || new_parent == 1,
+            had_zombies || to_init || (new_parent == reaper && reaper != 0),
         )
     };
     if let Some(pp) = &parent {
@@ -118,9 +119,12 @@ pub fn exit1(ws: WaitStatus) -> ! {
         );
         sleepq::wakeup(pp.wait_chan());
     }
-    if init_woken && let Some(init) = ptable::lock().find(1) {
+    let reaper = super::init::reaper();
+    if init_woken && reaper != 0 && let Some(init) = ptable::lock().find(reaper) {
         sleepq::wakeup(init.wait_chan());
     }
+    // lwp::exit never returns: nothing held in this frame may outlive it.
+    drop(parent);
     lwp::exit(status)
 }
 

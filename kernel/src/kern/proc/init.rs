@@ -19,6 +19,18 @@ use spin::Once;
 
 static INIT_ARGS: Once<Vec<Vec<u8>>> = Once::new();
 static VMSTAT: AtomicBool = AtomicBool::new(false);
+static STARTED: AtomicBool = AtomicBool::new(false);
+
+/// True once PID 1 is init (not in the in-kernel test suite, whose own
+/// processes may get any PID).
+pub fn started() -> bool {
+    STARTED.load(Ordering::Relaxed)
+}
+
+/// Who adopts orphans: init, or nobody (0) when there is no init.
+pub fn reaper() -> super::Pid {
+    if started() { 1 } else { 0 }
+}
 
 /// Print the pool tables when init exits (`vmstat` on the command line).
 pub fn wants_vmstat() -> bool {
@@ -51,6 +63,7 @@ pub fn start(args: &[String], vmstat: bool) {
         .insert(&p, 0, None, None)
         .expect("no PID for init");
     assert_eq!(pid, 1, "init is not PID 1");
+    STARTED.store(true, Ordering::Relaxed);
     let vs = Vmspace::new(default_layout()).expect("no memory for init's address space");
     let frame = usermode::initial_frame(0, 0);
     let l = lwp::uthread_prepare_with("init", vs, frame, Some(p.clone()), init_main)

@@ -98,6 +98,22 @@ impl Proc {
         )
     }
 
+    /// A process for the kernel's ring-3 tests (no files, root directory).
+    pub fn new_for_tests() -> Option<ProcRef> {
+        Proc::new(
+            FdTable::new(),
+            crate::fs::root(),
+            0o022,
+            default_rlimits(),
+            SigState::new(),
+        )
+    }
+
+    /// The thread slot (tests, which make processes by hand).
+    pub fn lwp_slot(&self) -> &SpinLock<Option<LwpRef>> {
+        &self.lwp
+    }
+
     pub fn pid(&self) -> Pid {
         self.pid.load(Ordering::Relaxed)
     }

@@ -87,6 +87,7 @@ pub fn lock() -> SpinGuard<'static, PTable> {
 pub fn reserve(procs: usize) {
     let mut t = lock();
     t.pids.set_initial_slots(procs);
+    let _ = t.pids.preallocate();
     let _ = t.pgrps.try_reserve(procs / 4);
 }
 
@@ -200,6 +201,12 @@ impl PTable {
     }
 
     fn link_child(&mut self, parent: Pid, child: Pid) {
+        if parent == 0 {
+            // No parent (the kernel's own test processes, or orphans when
+            // there is no init): linked nowhere.
+            self.pids.get_mut(child).expect("child").parent = 0;
+            return;
+        }
         let mut list = core::mem::take(&mut self.pids.get_mut(parent).expect("parent").children);
         list.push_back(&mut SibLinks(&mut self.pids), child);
         self.pids.get_mut(parent).expect("parent").children = list;
@@ -207,6 +214,9 @@ impl PTable {
     }
 
     fn unlink_child(&mut self, parent: Pid, child: Pid) {
+        if parent == 0 {
+            return;
+        }
         let mut list = core::mem::take(&mut self.pids.get_mut(parent).expect("parent").children);
         list.remove(&mut SibLinks(&mut self.pids), child);
         self.pids.get_mut(parent).expect("parent").children = list;
@@ -215,6 +225,9 @@ impl PTable {
     /// `child` became a zombie: queue it on its parent's zombie list.
     pub fn push_zombie(&mut self, child: Pid) {
         let parent = self.pids.get(child).expect("child").parent;
+        if parent == 0 {
+            return;
+        }
         let mut list = core::mem::take(&mut self.pids.get_mut(parent).expect("parent").zombies);
         list.push_back(&mut ZombLinks(&mut self.pids), child);
         self.pids.get_mut(parent).expect("parent").zombies = list;
@@ -224,6 +237,9 @@ impl PTable {
     /// the table; returns its process.
     pub fn reap(&mut self, child: Pid) -> Option<ProcRef> {
         let parent = self.pids.get(child)?.parent;
+        if parent == 0 {
+            return self.remove(child);
+        }
         let mut list = core::mem::take(&mut self.pids.get_mut(parent).expect("parent").zombies);
         list.remove(&mut ZombLinks(&mut self.pids), child);
         self.pids.get_mut(parent).expect("parent").zombies = list;
@@ -289,7 +305,7 @@ impl PTable {
             }
             self.unlink_child(from, c);
             self.link_child(to, c);
-            if zombie {
+            if zombie && to != 0 {
                 self.push_zombie(c);
             }
         }

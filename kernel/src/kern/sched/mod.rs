@@ -82,6 +82,29 @@ pub fn hardclock() {
     sched::clock_tick();
 }
 
+/// Preemption off while the guard lives (the thread keeps the CPU unless it
+/// sleeps or yields itself).
+pub struct NoPreempt(());
+
+impl NoPreempt {
+    pub fn new() -> NoPreempt {
+        percpu::this_cpu().preempt_disable();
+        NoPreempt(())
+    }
+}
+
+impl Drop for NoPreempt {
+    fn drop(&mut self) {
+        percpu::this_cpu().preempt_enable();
+    }
+}
+
+impl Default for NoPreempt {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// True if the current context may sleep (no spin lock held, interrupts
 /// on, not in an interrupt handler, the scheduler running).
 pub fn may_sleep() -> bool {
