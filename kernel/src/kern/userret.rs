@@ -30,6 +30,7 @@ pub fn userret(frame: &mut TrapFrame) {
             super::sig::deliver_pending(frame);
             continue;
         }
+        super::sig::finish_return(frame);
         return;
     }
 }

@@ -19,6 +19,7 @@ pub mod pit;
 pub mod probe;
 pub mod qemu;
 pub mod serial;
+pub mod sigframe;
 pub mod stack;
 pub mod switch;
 pub mod syscall;

@@ -60,6 +60,7 @@ pub fn exit1(ws: WaitStatus) -> ! {
     if tid_addr != 0 {
         let _ = copy::copyout(tid_addr, &0u32.to_le_bytes());
     }
+    p.itimers.lock().stop();
     p.files.lock().close_all();
     p.set_cwd(crate::fs::root());
 

@@ -64,7 +64,9 @@ pub struct Proc {
     /// Signal dispositions and process-directed pending signals
     /// (interrupt-safe: timers post signals from the clock interrupt).
     pub sig: SpinLock<SigState>,
-    /// Where the user stack starts (for /proc) and other exec facts.
+    /// Interval timers (alarm, setitimer).
+    pub itimers: SpinLock<crate::kern::sig::itimer::Itimers>,
+    /// When the process started (TSC).
     pub start_tsc: AtomicU64,
     /// Open files (sleepable: file operations may sleep with it held).
     pub files: Mutex<FdTable>,
@@ -88,6 +90,7 @@ impl Proc {
                 pid: AtomicU32::new(0),
                 lwp: SpinLock::new("proc-lwp", None),
                 sig: SpinLock::new("proc-sig", sig),
+                itimers: SpinLock::new("proc-itimers", Default::default()),
                 start_tsc: AtomicU64::new(crate::arch::x86_64::tsc::read()),
                 files: Mutex::new("files", files),
                 cwd: SpinLock::new("proc-cwd", cwd),

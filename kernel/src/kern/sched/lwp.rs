@@ -129,6 +129,8 @@ pub struct Lwp {
     pub(super) sleep_timer: Callout,
     /// Blocked and thread-directed signals, the alternate signal stack.
     pub sig: crate::kern::sig::LwpSig,
+    /// A continue came before the thread got to stop (job control).
+    cont_pending: AtomicBool,
     /// set_tid_address / CLONE_CHILD_CLEARTID: a user address cleared (and
     /// futex-woken, once futexes exist) when the thread exits.
     pub clear_child_tid: AtomicU64,
@@ -282,6 +284,7 @@ fn create_on(
         sleep_timer: timer,
         sig: crate::kern::sig::LwpSig::new(),
         clear_child_tid: AtomicU64::new(0),
+        cont_pending: AtomicBool::new(false),
         nswitch: AtomicU64::new(0),
     };
     let Some(lwp) = LWP_POOL.get(lwp, PoolFlags::WAITOK) else {
@@ -468,4 +471,44 @@ pub fn stat_of(l: &Lwp) -> Stat {
         .slot_of(l.id())
         .map(|s| s.stat)
         .unwrap_or(Stat::Free)
+}
+
+/// Stop the running thread (a stop signal's default action) until
+/// `continue_thread`; returns at once if a continue already came.
+pub fn stop_current() {
+    let l = sched::curlwp();
+    let mut g = sched::lock();
+    if l.cont_pending.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    g.slot(l.index()).stat = Stat::Stopped;
+    sched::mi_switch(g);
+}
+
+/// A stop signal was sent: forget an earlier continue.
+pub fn forget_continue(l: &Lwp) {
+    l.cont_pending.store(false, Ordering::SeqCst);
+}
+
+/// Let a stopped thread run again; true if it was stopped. A thread that
+/// is about to stop is told not to.
+pub fn continue_thread(l: &Lwp) -> bool {
+    let mut g = sched::lock();
+    let idx = l.index();
+    match g.slot_of(l.id()).map(|s| s.stat) {
+        Some(Stat::Stopped) => {
+            g.make_runnable(idx);
+            true
+        }
+        Some(_) => {
+            l.cont_pending.store(true, Ordering::SeqCst);
+            false
+        }
+        None => false,
+    }
+}
+
+/// True if the thread is stopped (job control).
+pub fn is_stopped(l: &Lwp) -> bool {
+    stat_of(l) == Stat::Stopped
 }

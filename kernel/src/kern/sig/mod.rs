@@ -26,7 +26,25 @@
 //! Traps (`trapsignal`) are signals forced on the thread: if it blocks or
 //! ignores them, the disposition reverts to the default (Linux's
 //! force_sig), so a program cannot spin on a fault it hides.
+//!
+//! Handlers (`sendsig`): the Linux x86_64 signal frame (`rt_sigframe`:
+//! the restorer as return address, the ucontext with every register, the
+//! old mask and the alternate stack, the siginfo, the FXSAVE image) goes on
+//! the user stack, or on the alternate stack with SA_ONSTACK; the handler
+//! starts with rdi = signal, rsi = &info, rdx = &uc and a clean FPU state.
+//! rt_sigreturn restores all of it, refusing a forged context.
+//!
+//! System calls interrupted by a signal return ERESTARTSYS (or another
+//! restart code); on the way out it becomes EINTR when a handler runs
+//! without SA_RESTART, and otherwise the call is restarted (rip moved back
+//! over the `syscall`, rax = the number again).
+//!
+//! Job control: a stop signal's default action stops the process (its
+//! thread leaves the CPU, its parent hears of it through wait and SIGCHLD
+//! with CLD_STOPPED unless SA_NOCLDSTOP); SIGCONT (and SIGKILL) continue it
+//! (CLD_CONTINUED); a stop discards pending SIGCONT and vice versa.
 
+pub mod itimer;
 pub mod sys;
 
 use crate::arch::x86_64::trap::{FaultCause, TrapFrame, TrapKind};
@@ -36,7 +54,7 @@ use crate::kern::sched::spinlock::SpinLock;
 use core::sync::atomic::{AtomicU64, Ordering};
 use ferrite_abi::sicode;
 use ferrite_abi::signal::{self as s, DefaultAction, SigSet};
-use ferrite_abi::{StackT, WaitStatus};
+use ferrite_abi::{Errno, StackT, WaitStatus};
 
 /// Signals 1..=64.
 pub const NSIG: usize = 64;
@@ -93,6 +111,12 @@ impl SigInfo {
             status: 0,
             addr: 0,
         }
+    }
+
+    /// The same with another si_code.
+    pub fn with_code(mut self, code: i32) -> SigInfo {
+        self.code = code;
+        self
     }
 
     /// Raised by the kernel itself.
@@ -226,6 +250,9 @@ impl Default for SigState {
 pub struct LwpSig {
     /// Blocked signals.
     pub mask: AtomicU64,
+    /// The mask rt_sigsuspend replaced, restored after the handler (or on
+    /// the way out if none ran); `u64::MAX` when unset.
+    saved_mask: AtomicU64,
     /// Signals sent to this thread alone (tkill, traps) and the alternate
     /// stack, under one small lock.
     pub inner: SpinLock<LwpSigInner>,
@@ -240,6 +267,7 @@ impl LwpSig {
     pub fn new() -> LwpSig {
         LwpSig {
             mask: AtomicU64::new(0),
+            saved_mask: AtomicU64::new(u64::MAX),
             inner: SpinLock::new(
                 "lwp-sig",
                 LwpSigInner {
@@ -262,6 +290,17 @@ impl LwpSig {
     /// Set the blocked mask (SIGKILL and SIGSTOP are never blocked).
     pub fn set_mask(&self, m: SigSet) {
         self.mask.store(m.blockable().bits(), Ordering::Relaxed);
+    }
+
+    /// Remember the mask to restore after a handler (rt_sigsuspend).
+    pub fn save_mask(&self, m: SigSet) {
+        self.saved_mask.store(m.bits(), Ordering::Relaxed);
+    }
+
+    /// Take the remembered mask, if any.
+    pub fn take_saved_mask(&self) -> Option<SigSet> {
+        let v = self.saved_mask.swap(u64::MAX, Ordering::Relaxed);
+        (v != u64::MAX).then_some(SigSet(v))
     }
 }
 
@@ -303,11 +342,28 @@ pub fn post(p: &Proc, info: SigInfo) {
     };
     {
         let mut st = p.sig.lock();
+        // A stop discards pending continues, a continue pending stops.
+        if SigSet::STOP.contains(sig) {
+            st.pending.discard(SigSet::single(s::SIGCONT));
+            l.sig.inner.lock().pending.discard(SigSet::single(s::SIGCONT));
+            crate::kern::sched::lwp::forget_continue(&l);
+        } else if sig == s::SIGCONT {
+            st.pending.discard(SigSet::STOP);
+            l.sig.inner.lock().pending.discard(SigSet::STOP);
+        }
         let act = st.action(sig);
-        if ignored(sig, &act) && !l.sig.mask().contains(sig) {
+        let blocked = l.sig.mask().contains(sig);
+        if ignored(sig, &act) && !blocked {
+            drop(st);
+            if sig == s::SIGCONT {
+                continue_proc(p, &l);
+            }
             return;
         }
         st.pending.add(info);
+    }
+    if sig == s::SIGCONT || sig == s::SIGKILL {
+        continue_proc(p, &l);
     }
     notify(p, &l);
 }
@@ -371,8 +427,8 @@ fn next_signal(p: &Proc, l: &Lwp) -> Option<(SigInfo, SigAction)> {
 }
 
 /// Act on the current thread's deliverable signals (from `userret`, with
-/// interrupts on). Returns when none is left; may not return at all (the
-/// process is terminated).
+/// interrupts on). Returns when none is left (a handler's frame may have
+/// been set up); may not return at all (the process is terminated).
 pub fn deliver_pending(frame: &mut TrapFrame) {
     let l = crate::kern::sched::curlwp();
     let Some(p) = l.proc() else {
@@ -382,37 +438,289 @@ pub fn deliver_pending(frame: &mut TrapFrame) {
     l.interrupt_pending.store(false, Ordering::SeqCst);
     while let Some((info, act)) = next_signal(p, l) {
         let sig = info.signo;
-        if sig == s::SIGKILL || act.is_default() {
-            match s::default_action(sig) {
-                Some(DefaultAction::Ign) | Some(DefaultAction::Cont) => continue,
-                Some(DefaultAction::Stop) => continue, // job control: see issue 11
-                Some(DefaultAction::Core) => crate::kern::proc::exit::exit1(
-                    WaitStatus::Signaled {
-                        sig: sig as u8,
-                        core: true,
-                    },
-                ),
-                _ => crate::kern::proc::exit::exit1(WaitStatus::Signaled {
-                    sig: sig as u8,
-                    core: false,
-                }),
+        if sig != s::SIGKILL && !act.is_default() {
+            if act.is_ignore() {
+                continue;
             }
+            // A handler: restart or EINTR for an interrupted system call,
+            // then the frame. One handler per return to user mode (the
+            // next signal, if any, is taken after it returns or nests).
+            syscall_restart(frame, Some(&act));
+            sendsig(p, l, frame, info, act);
+            return;
         }
-        if act.is_ignore() {
-            continue;
-        }
-        // A caught signal: its handler runs when signal frames exist; until
-        // then the default action applies.
-        let _ = frame;
         match s::default_action(sig) {
-            Some(DefaultAction::Term) | Some(DefaultAction::Core) => {
-                crate::kern::proc::exit::exit1(WaitStatus::Signaled {
-                    sig: sig as u8,
-                    core: false,
-                })
+            Some(DefaultAction::Ign) | Some(DefaultAction::Cont) => continue,
+            Some(DefaultAction::Stop) => {
+                stop_self(p, sig);
+                continue;
             }
-            _ => continue,
+            Some(DefaultAction::Core) => crate::kern::proc::exit::exit1(WaitStatus::Signaled {
+                sig: sig as u8,
+                core: true,
+            }),
+            _ => crate::kern::proc::exit::exit1(WaitStatus::Signaled {
+                sig: sig as u8,
+                core: false,
+            }),
         }
+    }
+}
+
+/// What happens to a system call interrupted (rax = a restart code) when
+/// the thread returns to user mode: with a handler (`act`), EINTR unless
+/// SA_RESTART (ERESTARTNOINTR always restarts, ERESTARTNOHAND and
+/// ERESTART_RESTARTBLOCK never); without one, the call restarts.
+pub fn syscall_restart(frame: &mut TrapFrame, act: Option<&SigAction>) {
+    if !frame.is_syscall() {
+        return;
+    }
+    let Some(code) = Errno::from_ret(frame.rax as i64).filter(|e| e.is_restart()) else {
+        return;
+    };
+    let restart = match (code, act) {
+        (Errno::ERESTARTNOINTR, _) => true,
+        (_, None) => code != Errno::ERESTART_RESTARTBLOCK,
+        (Errno::ERESTARTSYS, Some(a)) => a.flags & s::SA_RESTART != 0,
+        _ => false,
+    };
+    if restart {
+        frame.rax = frame.error_code; // the system-call number (orig_rax)
+        frame.rip -= 2; // back over `syscall`
+        frame.rcx = frame.rip;
+    } else {
+        frame.rax = Errno::EINTR.to_ret() as u64;
+    }
+}
+
+/// Set up the handler's frame for `info` on the user stack.
+fn sendsig(p: &Proc, l: &Lwp, frame: &mut TrapFrame, info: SigInfo, act: SigAction) {
+    use crate::arch::x86_64::{fpu, sigframe};
+    use ferrite_abi::layout::sigframe::{
+        UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS, sigframe_layout,
+    };
+    let sig = info.signo;
+    // The mask to restore: the one rt_sigsuspend replaced, or the current.
+    let oldmask = l.sig.take_saved_mask().unwrap_or(l.sig.mask());
+    let (alt, on_alt) = {
+        let st = l.sig.inner.lock();
+        let a = st.altstack;
+        let on = a.ss_flags & s::SS_DISABLE == 0 && frame.rsp.wrapping_sub(a.ss_sp) < a.ss_size;
+        (a, on)
+    };
+    let use_alt = act.flags & s::SA_ONSTACK != 0 && alt.ss_flags & s::SS_DISABLE == 0 && !on_alt;
+    let sp = if use_alt {
+        alt.ss_sp + alt.ss_size
+    } else {
+        frame.rsp.wrapping_sub(ferrite_abi::layout::sigframe::RED_ZONE)
+    };
+    let Some(layout) = sigframe_layout(sp, 512) else {
+        return force_segv(p, l);
+    };
+    // The FPU state as the program left it.
+    fpu::save(&l.md.fpu);
+    let fx = l.md.fpu.with(|a| *a.fxsave_image());
+    let (trapno, err, cr2) = match info.signo {
+        s::SIGSEGV | s::SIGBUS if info.code > 0 => (14, 0, info.addr),
+        _ => (0, 0, 0),
+    };
+    let mut stack = alt;
+    if on_alt || use_alt {
+        stack.ss_flags |= s::SS_ONSTACK;
+    }
+    let rt = ferrite_abi::RtSigframe {
+        pretcode: act.restorer,
+        uc: ferrite_abi::UContext {
+            uc_flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
+            uc_link: 0,
+            uc_stack: stack,
+            uc_mcontext: sigframe::context_of(frame, trapno, err, cr2, oldmask.bits(), layout.fpstate),
+            uc_sigmask: oldmask.bits(),
+        },
+        info: info.to_abi(),
+    };
+    let ok = crate::uvm::copy::copyout(layout.fpstate, &fx).is_ok()
+        && crate::uvm::copy::copyout(layout.frame, &rt.to_bytes()).is_ok();
+    if !ok || act.flags & s::SA_RESTORER == 0 {
+        return force_segv(p, l);
+    }
+    // The handler runs with its mask added (and the signal itself unless
+    // SA_NODEFER), on a clean FPU state.
+    let mut mask = oldmask.union(act.mask);
+    if act.flags & s::SA_NODEFER == 0 {
+        mask.add(sig);
+    }
+    l.sig.set_mask(mask);
+    if act.flags & s::SA_RESETHAND != 0 {
+        p.sig.lock().actions[sig as usize - 1] = SigAction::DEFAULT;
+    }
+    if use_alt && alt.ss_flags & s::SS_AUTODISARM != 0 {
+        l.sig.inner.lock().altstack.ss_flags = s::SS_DISABLE;
+    }
+    fpu::reset_current();
+    frame.rdi = sig as u64;
+    frame.rsi = layout.frame + 8 + ferrite_abi::UContext::SIZE as u64;
+    frame.rdx = layout.frame + 8;
+    frame.rax = 0;
+    frame.rip = act.handler;
+    frame.rsp = layout.frame;
+    frame.rcx = frame.rip;
+    // DF and TF off, as Linux starts handlers.
+    frame.rflags &= !((1 << 10) | (1 << 8));
+    frame.r11 = frame.rflags;
+    frame.vector = 0;
+}
+
+/// A frame could not be written: the process dies of SIGSEGV (forced:
+/// the default action, whatever the program set).
+fn force_segv(p: &Proc, l: &Lwp) {
+    p.sig.lock().actions[s::SIGSEGV as usize - 1] = SigAction::DEFAULT;
+    let mut m = l.sig.mask();
+    m.remove(s::SIGSEGV);
+    l.sig.set_mask(m);
+    post_lwp(p, l, SigInfo::kernel(s::SIGSEGV));
+}
+
+/// rt_sigreturn: restore the context of the frame at `frame.rsp - 8`
+/// (the handler's `ret` popped the restorer address). Returns the
+/// restored rax; a forged or unreadable frame kills the process.
+pub fn sigreturn(frame: &mut TrapFrame) -> u64 {
+    use crate::arch::x86_64::{fpu, sigframe};
+    let l = crate::kern::sched::curlwp();
+    let Some(p) = l.proc() else {
+        return Errno::ENOSYS.to_ret() as u64;
+    };
+    let at = frame.rsp.wrapping_sub(8);
+    let mut b = [0u8; ferrite_abi::RtSigframe::SIZE];
+    if crate::uvm::copy::copyin(&mut b, at).is_err() {
+        force_segv(p, l);
+        return frame.rax;
+    }
+    let rt = ferrite_abi::RtSigframe::from_bytes(&b);
+    let sc = rt.uc.uc_mcontext;
+    let restored = match sigframe::frame_of(&sc) {
+        Ok(f) => f,
+        Err(why) => {
+            log::info!(
+                "pid {}: rt_sigreturn with a forged context ({why:?}): SIGSEGV",
+                p.pid()
+            );
+            force_segv(p, l);
+            return frame.rax;
+        }
+    };
+    if sc.fpstate != 0 {
+        let mut fx = [0u8; 512];
+        if crate::uvm::copy::copyin(&mut fx, sc.fpstate).is_err() {
+            force_segv(p, l);
+            return frame.rax;
+        }
+        l.md.fpu.with_mut(|a| a.set_fxsave_image(&fx));
+        fpu::restore(&l.md.fpu);
+    }
+    l.sig.set_mask(SigSet(rt.uc.uc_sigmask));
+    // The alternate stack as the context says (sigaltstack rules apply).
+    let st = rt.uc.uc_stack;
+    if st.ss_flags & s::SS_DISABLE != 0 || st.ss_size as usize >= s::MINSIGSTKSZ {
+        let mut inner = l.sig.inner.lock();
+        let on = inner.altstack.ss_flags & s::SS_DISABLE == 0
+            && restored.rsp.wrapping_sub(inner.altstack.ss_sp) < inner.altstack.ss_size;
+        if !on {
+            inner.altstack = StackT {
+                ss_flags: st.ss_flags & (s::SS_DISABLE | s::SS_AUTODISARM),
+                ..st
+            };
+        }
+    }
+    *frame = restored;
+    notify(p, l);
+    frame.rax
+}
+
+/// The default action of a stop signal: the process stops until SIGCONT
+/// or SIGKILL; its parent hears of it.
+fn stop_self(p: &Proc, sig: i32) {
+    use crate::kern::proc::ptable::{self, Event};
+    let pid = p.pid();
+    let parent = {
+        let mut t = ptable::lock();
+        let Some(slot) = t.get_mut(pid) else {
+            return;
+        };
+        slot.event = Event::Stopped(sig);
+        let parent = slot.parent;
+        t.find(parent)
+    };
+    if let Some(pp) = &parent {
+        let nocldstop = pp.sig.lock().action(s::SIGCHLD).flags & s::SA_NOCLDSTOP != 0;
+        if !nocldstop {
+            post(
+                pp,
+                SigInfo {
+                    signo: s::SIGCHLD,
+                    code: sicode::CLD_STOPPED,
+                    pid,
+                    uid: 0,
+                    status: sig,
+                    addr: 0,
+                },
+            );
+        }
+        crate::kern::sched::sleepq::wakeup(pp.wait_chan());
+    }
+    drop(parent);
+    crate::kern::sched::lwp::stop_current();
+}
+
+/// SIGCONT (or SIGKILL) arrived for a stopped process: run it again and
+/// tell its parent.
+fn continue_proc(p: &Proc, l: &Lwp) {
+    use crate::kern::proc::ptable::{self, Event};
+    if !crate::kern::sched::lwp::continue_thread(l) {
+        return;
+    }
+    let pid = p.pid();
+    let parent = {
+        let mut t = ptable::lock();
+        let Some(slot) = t.get_mut(pid) else {
+            return;
+        };
+        slot.event = Event::Continued;
+        let parent = slot.parent;
+        t.find(parent)
+    };
+    if let Some(pp) = &parent {
+        let nocldstop = pp.sig.lock().action(s::SIGCHLD).flags & s::SA_NOCLDSTOP != 0;
+        if !nocldstop {
+            post(
+                pp,
+                SigInfo {
+                    signo: s::SIGCHLD,
+                    code: sicode::CLD_CONTINUED,
+                    pid,
+                    uid: 0,
+                    status: s::SIGCONT,
+                    addr: 0,
+                },
+            );
+        }
+        crate::kern::sched::sleepq::wakeup(pp.wait_chan());
+    }
+}
+
+/// Last work before returning to user mode from a system call when no
+/// handler ran: an interrupted call restarts, and a mask rt_sigsuspend
+/// replaced comes back.
+pub fn finish_return(frame: &mut TrapFrame) {
+    let l = crate::kern::sched::curlwp();
+    if l.sig.saved_mask.load(Ordering::Relaxed) != u64::MAX
+        && let Some(m) = l.sig.take_saved_mask()
+    {
+        l.sig.set_mask(m);
+    }
+    // Restart codes are -512..=-516: anything else returns as it is.
+    if (frame.rax as i64) <= -512 && (frame.rax as i64) >= -516 {
+        syscall_restart(frame, None);
     }
 }
 

@@ -18,6 +18,14 @@ pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
     crate::sys!(nr::SYS_kill, "kill", sys_kill, [Arg::Int, Arg::Signal]),
     crate::sys!(nr::SYS_tkill, "tkill", sys_tkill, [Arg::Int, Arg::Signal]),
     crate::sys!(nr::SYS_tgkill, "tgkill", sys_tgkill, [Arg::Int, Arg::Int, Arg::Signal]),
+    crate::sys!(nr::SYS_rt_sigreturn, "rt_sigreturn", sys_rt_sigreturn, []),
+    crate::sys!(nr::SYS_rt_sigsuspend, "rt_sigsuspend", sys_rt_sigsuspend, [Arg::Hex, Arg::Int]),
+    crate::sys!(nr::SYS_pause, "pause", sys_pause, []),
+    crate::sys!(nr::SYS_alarm, "alarm", sys_alarm, [Arg::Int]),
+    crate::sys!(nr::SYS_setitimer, "setitimer", sys_setitimer, [Arg::Int, Arg::Hex, Arg::Hex]),
+    crate::sys!(nr::SYS_getitimer, "getitimer", sys_getitimer, [Arg::Int, Arg::Hex]),
+    crate::sys!(nr::SYS_rt_sigtimedwait, "rt_sigtimedwait", sys_rt_sigtimedwait, [Arg::Hex, Arg::Hex, Arg::Hex, Arg::Int]),
+    crate::sys!(nr::SYS_rt_sigqueueinfo, "rt_sigqueueinfo", sys_rt_sigqueueinfo, [Arg::Int, Arg::Signal, Arg::Hex]),
 ];
 
 const SIGSET_SIZE: u64 = 8;
@@ -266,4 +274,243 @@ pub fn sys_tkill(ctx: &mut SyscallCtx<'_>) -> SysResult {
 /// tgkill(tgid, tid, sig)
 pub fn sys_tgkill(ctx: &mut SyscallCtx<'_>) -> SysResult {
     kill_thread(Some(ctx.arg(0) as i32), ctx.arg(1) as i32, ctx.arg(2) as i64)
+}
+
+/// rt_sigreturn(): the handler is done; back to the interrupted context.
+pub fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    Ok(super::sigreturn(ctx.frame) as usize)
+}
+
+/// Sleep (interruptibly) until a signal is delivered; the caller picks
+/// what the interruption returns.
+fn sleep_for_signal() {
+    let l = crate::kern::sched::curlwp();
+    let chan = crate::kern::sched::sleepq::chan(l);
+    // Only an interruption ends this sleep (no one wakes the channel).
+    let _ = crate::kern::sched::sleepq::sleep_until(chan, true, None, || false);
+}
+
+/// pause(): until a signal's handler has run (or it ends the process).
+pub fn sys_pause(_: &mut SyscallCtx<'_>) -> SysResult {
+    sleep_for_signal();
+    Err(Errno::ERESTARTNOHAND)
+}
+
+/// rt_sigsuspend(mask, sigsetsize): wait for a signal with `mask` blocked;
+/// the old mask comes back after the handler.
+pub fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    if ctx.arg(1) != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let new = SigSet(copy::copyin_u64(ctx.arg(0)).map_err(fault)?);
+    let l = crate::kern::sched::curlwp();
+    l.sig.save_mask(l.sig.mask());
+    l.sig.set_mask(new);
+    if let Some(p) = l.proc() {
+        super::notify(p, l);
+    }
+    sleep_for_signal();
+    Err(Errno::ERESTARTNOHAND)
+}
+
+/// alarm(seconds): SIGALRM after that long; returns the seconds that were
+/// left of the previous alarm (rounded up), 0 if none.
+pub fn sys_alarm(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    let secs = ctx.arg(0) as u32 as u64;
+    let p = proc::curproc();
+    let ticks = super::itimer::us_to_ticks(secs * 1_000_000);
+    let (left, _) = p
+        .itimers
+        .lock()
+        .set_real(p.pid(), ticks, 0)
+        .map_err(|_| Errno::ENOMEM)?;
+    let us = super::itimer::ticks_to_us(left);
+    Ok(us.div_ceil(1_000_000).max(if left > 0 { 1 } else { 0 }) as usize)
+}
+
+/// Read an itimerval: (interval µs, value µs), EINVAL for a bad field.
+fn read_itimerval(addr: u64) -> Result<(u64, u64), Errno> {
+    let mut b = [0u8; ferrite_abi::ItimerVal::SIZE];
+    copy::copyin(&mut b, addr).map_err(fault)?;
+    let v = ferrite_abi::ItimerVal::from_bytes(&b);
+    let us = |t: ferrite_abi::Timeval| -> Result<u64, Errno> {
+        if t.tv_sec < 0 || !(0..1_000_000).contains(&t.tv_usec) {
+            return Err(Errno::EINVAL);
+        }
+        Ok((t.tv_sec as u64).saturating_mul(1_000_000) + t.tv_usec as u64)
+    };
+    Ok((us(v.it_interval)?, us(v.it_value)?))
+}
+
+fn write_itimerval(addr: u64, interval_us: u64, value_us: u64) -> Result<(), Errno> {
+    let tv = |us: u64| ferrite_abi::Timeval {
+        tv_sec: (us / 1_000_000) as i64,
+        tv_usec: (us % 1_000_000) as i64,
+    };
+    let v = ferrite_abi::ItimerVal {
+        it_interval: tv(interval_us),
+        it_value: tv(value_us),
+    };
+    copy::copyout(addr, &v.to_bytes()).map_err(fault)
+}
+
+/// setitimer(which, new, old).
+pub fn sys_setitimer(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    let (which, new_ptr, old_ptr) = (ctx.arg(0) as i32, ctx.arg(1), ctx.arg(2));
+    if !(0..=2).contains(&which) {
+        return Err(Errno::EINVAL);
+    }
+    let (interval, value) = if new_ptr == 0 {
+        (0, 0) // Linux treats a NULL new value as disarming
+    } else {
+        read_itimerval(new_ptr)?
+    };
+    let p = proc::curproc();
+    let old = {
+        let mut t = p.itimers.lock();
+        match which {
+            ferrite_abi::clock::ITIMER_REAL => {
+                use super::itimer::{ticks_to_us, us_to_ticks};
+                let (left, iv) = t
+                    .set_real(p.pid(), us_to_ticks(value), us_to_ticks(interval))
+                    .map_err(|_| Errno::ENOMEM)?;
+                (ticks_to_us(iv), ticks_to_us(left))
+            }
+            w => {
+                let slot = if w == ferrite_abi::clock::ITIMER_VIRTUAL {
+                    &mut t.virt
+                } else {
+                    &mut t.prof
+                };
+                let old = (slot.interval_us, slot.value_us);
+                slot.interval_us = interval;
+                slot.value_us = value;
+                old
+            }
+        }
+    };
+    if old_ptr != 0 {
+        write_itimerval(old_ptr, old.0, old.1)?;
+    }
+    Ok(0)
+}
+
+/// getitimer(which, cur).
+pub fn sys_getitimer(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    let which = ctx.arg(0) as i32;
+    if !(0..=2).contains(&which) {
+        return Err(Errno::EINVAL);
+    }
+    let p = proc::curproc();
+    let (interval, value) = {
+        let t = p.itimers.lock();
+        match which {
+            ferrite_abi::clock::ITIMER_REAL => {
+                use super::itimer::ticks_to_us;
+                let (left, iv) = t.get_real();
+                (ticks_to_us(iv), ticks_to_us(left))
+            }
+            ferrite_abi::clock::ITIMER_VIRTUAL => (t.virt.interval_us, t.virt.value_us),
+            _ => (t.prof.interval_us, t.prof.value_us),
+        }
+    };
+    write_itimerval(ctx.arg(1), interval, value)?;
+    Ok(0)
+}
+
+/// Take a pending signal of `set` for the current thread, if any.
+fn dequeue_from(set: SigSet) -> Option<SigInfo> {
+    let p = proc::curproc();
+    let l = crate::kern::sched::curlwp();
+    let mut ls = l.sig.inner.lock();
+    if let Some(sig) = ls.pending.set.intersection(set).first() {
+        return Some(ls.pending.take(sig));
+    }
+    drop(ls);
+    let mut ps = p.sig.lock();
+    let sig = ps.pending.set.intersection(set).first()?;
+    Some(ps.pending.take(sig))
+}
+
+/// rt_sigtimedwait(set, info, timeout, sigsetsize): take one of the
+/// signals in `set` (normally blocked by the caller) when it arrives.
+pub fn sys_rt_sigtimedwait(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    if ctx.arg(3) != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let set = SigSet(copy::copyin_u64(ctx.arg(0)).map_err(fault)?).blockable();
+    let timeout = if ctx.arg(2) != 0 {
+        let mut b = [0u8; ferrite_abi::Timespec::SIZE];
+        copy::copyin(&mut b, ctx.arg(2)).map_err(fault)?;
+        let ts = ferrite_abi::Timespec::from_bytes(&b);
+        if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+            return Err(Errno::EINVAL);
+        }
+        let us = (ts.tv_sec as u64).saturating_mul(1_000_000) + ts.tv_nsec as u64 / 1000;
+        Some(super::itimer::us_to_ticks(us))
+    } else {
+        None
+    };
+    let l = crate::kern::sched::curlwp();
+    let info = match dequeue_from(set) {
+        Some(i) => Some(i),
+        None if timeout == Some(0) => None,
+        None => {
+            // Let the waited-for signals interrupt the sleep, then put the
+            // mask back before anything could deliver them.
+            let mask = l.sig.mask();
+            l.sig.set_mask(mask.difference(set));
+            let chan = crate::kern::sched::sleepq::chan(l);
+            let r = crate::kern::sched::sleepq::sleep_until(chan, true, timeout, || false);
+            l.sig.set_mask(mask);
+            let got = dequeue_from(set);
+            if got.is_none()
+                && let Err(crate::kern::sched::sleepq::SleepError::Interrupted) = r
+            {
+                return Err(Errno::EINTR);
+            }
+            got
+        }
+    };
+    let Some(info) = info else {
+        return Err(Errno::EAGAIN);
+    };
+    if let Some(p) = l.proc() {
+        super::notify(p, l);
+    }
+    if ctx.arg(1) != 0 {
+        copy::copyout(ctx.arg(1), &info.to_abi().to_bytes()).map_err(fault)?;
+    }
+    Ok(info.signo as usize)
+}
+
+/// rt_sigqueueinfo(tgid, sig, info): a signal with a value.
+pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    let (pid, sig) = (ctx.arg(0) as i32, ctx.arg(1) as i64);
+    if !(0..=64).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    let mut b = [0u8; ferrite_abi::Siginfo::SIZE];
+    copy::copyin(&mut b, ctx.arg(2)).map_err(fault)?;
+    let si = ferrite_abi::Siginfo::from_bytes(&b);
+    let me = proc::curproc();
+    // Only negative codes may be forged by a program (as Linux), except
+    // to itself.
+    if si.si_code >= 0 && pid != me.pid() as i32 {
+        return Err(Errno::EPERM);
+    }
+    if pid <= 0 {
+        return Err(Errno::ESRCH);
+    }
+    let target = ptable::lock().find(pid as u32).ok_or(Errno::ESRCH)?;
+    let info = SigInfo {
+        signo: sig as i32,
+        code: si.si_code,
+        pid: me.pid(),
+        uid: 0,
+        status: 0,
+        addr: si.value(),
+    };
+    post(&target, info);
+    Ok(0)
 }
