@@ -28,6 +28,8 @@ pub fn run() -> ! {
     crate::kern::mem::pool_bench::run();
     crate::uvm::map_bench::run();
     crate::uvm::fault_bench::run();
+    crate::kern::sched::bench::run();
+    crate::kern::syscall::bench::run();
     kprintln!("bench: done");
     qemu::exit(qemu::ExitCode::Success)
 }

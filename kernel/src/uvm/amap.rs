@@ -101,6 +101,29 @@ pub fn add(a: AmapHandle, slot: usize, anon: AnonRef, replace: bool) -> KResult<
     Ok(())
 }
 
+/// Empty `[slot, slot + len)`: the anons there lose the amap's reference
+/// (madvise DONTNEED: the pages read back as zeroes, or the object's).
+pub fn clear_slots(a: AmapHandle, slot: usize, len: usize) {
+    let mut dropped: alloc::vec::Vec<AnonRef> = alloc::vec::Vec::new();
+    with(|arena| {
+        let am = arena.get_mut(a);
+        for s in slot..slot + len {
+            if let Some(an) = am.unadd(s) {
+                if dropped.try_reserve(1).is_ok() {
+                    dropped.push(an);
+                } else {
+                    // Out of memory for the list: drop it here (the anon
+                    // lock nests inside the amap lock, as on every path).
+                    anon::drop_ref(an);
+                }
+            }
+        }
+    });
+    for an in dropped {
+        anon::drop_ref(an);
+    }
+}
+
 /// Take another reference to `[slot, slot + len)` (a new map entry).
 pub fn add_ref(a: AmapHandle, slot: usize, len: usize) -> KResult<()> {
     with(|arena| arena.get_mut(a).add_ref(slot, len, true)).map_err(err)

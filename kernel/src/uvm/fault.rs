@@ -272,7 +272,14 @@ pub fn cow_now(a: AmapHandle, npages: usize) -> KResult<()> {
 
 fn fault_once(vs: &Vmspace, va: Vaddr, access: VmProt, wire: bool) -> KResult<Step> {
     let map = vs.map.read();
-    let e = map.lookup(va).ok_or(KernError::Fault)?;
+    let (e, deep) = map.lookup_deep(va);
+    if deep {
+        // A degenerate tree: repair it under the exclusive lock, then retry.
+        drop(map);
+        vs.map.write().lookup(va);
+        return Ok(Step::Refault);
+    }
+    let e = e.ok_or(KernError::Fault)?;
     let allowed = if wire { e.max_prot } else { e.prot };
     if !allowed.contains(access) {
         return Err(KernError::Access);

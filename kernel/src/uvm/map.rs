@@ -418,9 +418,14 @@ impl VmMap {
     }
 
     /// The entry containing `addr` (uvm_map_lookup_entry), under the
-    /// shared lock.
+    /// shared lock; when the search found the tree degenerate, once more
+    /// under the exclusive lock, which repairs it (splays).
     pub fn lookup(&self, addr: Vaddr) -> Option<EntryInfo> {
-        self.read().lookup(addr)
+        let (found, deep) = self.read().lookup_deep(addr);
+        if deep {
+            return self.write().lookup(addr);
+        }
+        found
     }
 
     /// Where a mapping of `len` bytes would go (without making it).
@@ -489,9 +494,18 @@ pub struct MapRead<'a> {
 impl MapRead<'_> {
     /// The entry containing `addr` (no splay: the tree is shared).
     pub fn lookup(&self, addr: Vaddr) -> Option<EntryInfo> {
+        self.lookup_deep(addr).0
+    }
+
+    /// `lookup`, also saying whether the path walked was long enough that
+    /// the caller should repair the tree with an exclusive lookup.
+    pub fn lookup_deep(&self, addr: Vaddr) -> (Option<EntryInfo>, bool) {
         let (map, store) = self.g.ro();
-        let h = map.lookup_ro(&store, addr)?;
-        Some(EntryInfo::of(vm::EntryStore::get(&store, h)))
+        let (h, deep) = map.lookup_ro_deep(&store, addr);
+        (
+            h.map(|h| EntryInfo::of(vm::EntryStore::get(&store, h))),
+            deep,
+        )
     }
 
     /// Visit every entry in address order.
@@ -588,6 +602,15 @@ impl MapWrite<'_> {
     ) -> Option<Vaddr> {
         let (map, mut store) = self.g.store(PoolFlags::WAITOK);
         map.findspace(&mut store, len, align, hint, topdown)
+    }
+
+    /// Free dead entries while the lock is held (`VmMap::reap` without
+    /// dropping the lock between entries; `f` must not use the map).
+    pub fn reap_locked(&mut self, mut dead: DeadEntries, mut f: impl FnMut(EntryInfo)) {
+        let (_, mut store) = self.g.store(PoolFlags::WAITOK);
+        while let Some(e) = dead.removed.pop(&mut store) {
+            f(EntryInfo::of(&e));
+        }
     }
 
     /// Split entries so that `start` and `end` are entry boundaries.

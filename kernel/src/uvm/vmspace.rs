@@ -23,6 +23,7 @@ use super::map::{
 };
 use super::object;
 use super::{Vaddr, VmProt};
+
 use crate::kern::error::{KResult, KernError};
 use crate::kern::mem::pool::PoolFlags;
 use crate::pmap::{self, Pmap};
@@ -52,6 +53,8 @@ pub struct Vmspace {
     pub pmap: Pmap,
     /// The program break: the heap is `[layout.data_end, brk)`.
     brk: Mutex<Vaddr>,
+    /// mlockall(MCL_FUTURE): new mappings are locked as they are made.
+    pub lock_future: core::sync::atomic::AtomicBool,
 }
 
 impl Vmspace {
@@ -62,6 +65,7 @@ impl Vmspace {
             map: VmMap::new_user(layout),
             pmap,
             brk: Mutex::new(layout.data_end),
+            lock_future: core::sync::atomic::AtomicBool::new(false),
         };
         Arc::try_new_or_nomem(vs)
     }
@@ -412,6 +416,11 @@ fn fork_entry(
     let npages = (e.len() / PAGE) as usize;
     let mut req = MapRequest::anon(e.len(), e.prot).at(e.start);
     req.max_prot = e.max_prot;
+    // mlock is not inherited: the child's copy is not locked.
+    let e = &EntryInfo {
+        flags: e.flags - EntryFlags::USER_WIRED,
+        ..*e
+    };
     req.inherit = e.inherit;
     req.advice = e.advice;
     req.merge = false;
@@ -476,6 +485,266 @@ fn fork_entry(
             ..*e
         });
     })
+}
+
+impl Vmspace {
+    /// True if `[start, end)` is mapped without a hole.
+    pub fn is_mapped(&self, start: Vaddr, end: Vaddr) -> bool {
+        let r = self.map.read();
+        let mut va = start;
+        while va < end {
+            match r.lookup(va) {
+                Some(e) => va = e.end,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// True if nothing is mapped in `[start, end)`.
+    pub fn is_free(&self, start: Vaddr, end: Vaddr) -> bool {
+        let r = self.map.read();
+        let mut found = false;
+        r.walk(|e| found |= e.start < end && e.end > start);
+        !found
+    }
+
+    /// Make the mapping `req` at its fixed address, replacing whatever is
+    /// there, as one change: the old entries are removed and the new one
+    /// made under one hold of the map lock; if the new one cannot be made,
+    /// the old entries are put back.
+    pub fn map_replace(&self, req: MapRequest) -> KResult<Vaddr> {
+        let addr = req.hint.ok_or(KernError::Inval)?;
+        let end = addr.checked_add(req.len).ok_or(KernError::Inval)?;
+        let (result, dead) = {
+            let mut w = self.map.write();
+            let dead = w.unmap(addr, end)?;
+            self.pmap.remove(addr, end);
+            pmap::update();
+            match w.map(MapRequest { fixed: true, ..req }) {
+                Ok(a) => (Ok(a), dead),
+                Err(e) => {
+                    // Put the old mappings back as they were.
+                    let mut restore = Vec::new();
+                    self.map_reap_into(&mut w, dead, &mut restore);
+                    for old in restore {
+                        let mut back = MapRequest::anon(old.len(), old.prot).at(old.start);
+                        back.max_prot = old.max_prot;
+                        back.inherit = old.inherit;
+                        back.advice = old.advice;
+                        back.flags = old.flags;
+                        back.backing = old.backing;
+                        back.merge = false;
+                        if w.map(back).is_err() {
+                            release_entry(old);
+                        }
+                    }
+                    return Err(e);
+                }
+            }
+        };
+        release(&self.map, dead);
+        result
+    }
+
+    /// Free dead entries while holding the write lock, keeping what they
+    /// referenced (for putting them back).
+    fn map_reap_into(&self, w: &mut MapWrite<'_>, dead: DeadEntries, out: &mut Vec<EntryInfo>) {
+        w.reap_locked(dead, |e| {
+            if out.try_reserve(1).is_ok() {
+                out.push(e);
+            } else {
+                release_entry(e);
+            }
+        });
+    }
+
+    /// Lock `[start, end)` in memory for the program (mlock): every page
+    /// resident and wired; locking twice is the same as once.
+    pub fn mlock(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
+        let mut newly: Vec<(Vaddr, Vaddr)> = Vec::new();
+        self.map.modify(start, end, |e| {
+            if !e.flags.contains(EntryFlags::USER_WIRED) {
+                e.flags |= EntryFlags::USER_WIRED;
+                e.wired_count += 1;
+                if newly.try_reserve(1).is_ok() {
+                    newly.push((e.start, e.end));
+                }
+            }
+        })?;
+        for (s, en) in newly.iter().copied() {
+            if let Err(err) = self.fault_wired(s, en) {
+                let _ = self.munlock(start, end);
+                return Err(err);
+            }
+        }
+        Ok(())
+    }
+
+    /// Unlock `[start, end)` (munlock): pages stay, no longer wired by the
+    /// program.
+    pub fn munlock(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
+        let mut unwired: Vec<(Vaddr, Vaddr)> = Vec::new();
+        self.map.modify(start, end, |e| {
+            if e.flags.contains(EntryFlags::USER_WIRED) {
+                e.flags -= EntryFlags::USER_WIRED;
+                e.wired_count -= 1;
+                if e.wired_count == 0 && unwired.try_reserve(1).is_ok() {
+                    unwired.push((e.start, e.end));
+                }
+            }
+        })?;
+        for (s, en) in unwired {
+            let mut va = s;
+            while va < en {
+                self.pmap.unwire(va);
+                va += PAGE;
+            }
+        }
+        Ok(())
+    }
+
+    /// Fault every page of `[start, end)` in, wired (the entries' wiring
+    /// counts are already raised).
+    fn fault_wired(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
+        let mut va = start;
+        while va < end {
+            let e = self.map.lookup(va).ok_or(KernError::Fault)?;
+            if e.max_prot.is_empty() {
+                va = e.end;
+                continue;
+            }
+            let private = e.flags.contains(EntryFlags::COPY_ON_WRITE) || e.backing.object.is_none();
+            let access = if private && e.max_prot.contains(VmProt::WRITE) {
+                VmProt::WRITE
+            } else {
+                VmProt::READ
+            };
+            super::fault::fault(self, va, access, true)?;
+            va += PAGE;
+        }
+        Ok(())
+    }
+
+    /// Bytes the program has locked.
+    pub fn locked_bytes(&self) -> u64 {
+        let mut n = 0;
+        self.map.walk(|e| {
+            if e.flags.contains(EntryFlags::USER_WIRED) {
+                n += e.len();
+            }
+        });
+        n
+    }
+
+    /// Bytes of `[start, end)` not yet locked (what an mlock would add).
+    pub fn unlocked_bytes_in(&self, start: Vaddr, end: Vaddr) -> u64 {
+        let mut n = 0;
+        self.map.walk(|e| {
+            if !e.flags.contains(EntryFlags::USER_WIRED) {
+                let s = e.start.max(start);
+                let en = e.end.min(end);
+                if en > s {
+                    n += en - s;
+                }
+            }
+        });
+        n
+    }
+
+    /// madvise(DONTNEED): drop the pages of `[start, end)`: private memory
+    /// reads back as zeroes (or the file's contents again); shared memory
+    /// keeps its contents and is only unmapped.
+    pub fn dontneed(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
+        let mut w = self.map.write();
+        self.pmap.remove(start, end);
+        pmap::update();
+        let mut parts: Vec<(super::map::AmapRef, Vaddr, u64, u64)> = Vec::new();
+        w.walk(|e| {
+            if e.end <= start || e.start >= end || e.inherit == Inherit::Share {
+                return;
+            }
+            let private = e.flags.contains(EntryFlags::COPY_ON_WRITE) || e.backing.object.is_none();
+            if let (true, Some(a)) = (private, e.backing.amap)
+                && parts.try_reserve(1).is_ok()
+            {
+                parts.push((a, e.start, e.start.max(start), e.end.min(end)));
+            }
+        });
+        for (a, estart, s, en) in parts {
+            let first = a.slot + (s - estart) / PAGE;
+            amap::clear_slots(a.amap, first as usize, ((en - s) / PAGE) as usize);
+        }
+        drop(w);
+        Ok(())
+    }
+
+    /// Which pages of `[start, end)` are resident (mincore): `out[i]` for
+    /// page i. The range must be mapped.
+    pub fn mincore(&self, start: Vaddr, end: Vaddr, out: &mut [u8]) -> KResult<()> {
+        let r = self.map.read();
+        let mut va = start;
+        let mut i = 0;
+        while va < end {
+            let e = r.lookup(va).ok_or(KernError::NoMem)?;
+            let idx = (va - e.start) / PAGE;
+            let in_anon = e
+                .backing
+                .amap
+                .is_some_and(|a| amap::lookup(a.amap, (a.slot + idx) as usize).is_some());
+            let in_obj = e
+                .backing
+                .object
+                .is_some_and(|o| object::lookup_page(o.object, o.offset + idx * PAGE).is_some());
+            out[i] = (in_anon || in_obj || self.pmap.extract(va).is_some()) as u8;
+            va += PAGE;
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// Move the single entry at `[old, old + len)` to `new` (mremap with
+    /// MAYMOVE): the entry's amap and object go with it, no page is
+    /// copied; the old pages leave the pmap and fault in again at the new
+    /// place.
+    pub fn move_entry(&self, old: Vaddr, len: u64, new: Vaddr) -> KResult<()> {
+        let mut w = self.map.write();
+        let e = w.lookup(old).ok_or(KernError::Fault)?;
+        if e.start != old || e.end != old + len {
+            return Err(KernError::Fault);
+        }
+        let dead = w.unmap(old, old + len)?;
+        self.pmap.remove(old, old + len);
+        pmap::update();
+        let mut moved = Vec::new();
+        self.map_reap_into(&mut w, dead, &mut moved);
+        let e = moved.pop().ok_or(KernError::Fault)?;
+        let mut req = MapRequest::anon(len, e.prot).at(new);
+        req.max_prot = e.max_prot;
+        req.inherit = e.inherit;
+        req.advice = e.advice;
+        req.flags = e.flags;
+        req.backing = e.backing;
+        req.merge = false;
+        match w.map(req) {
+            Ok(_) => {
+                if e.wired_count > 0 {
+                    let wired = e.wired_count;
+                    w.modify(new, new + len, |me| me.wired_count = wired)?;
+                }
+                Ok(())
+            }
+            Err(err) => {
+                // Back where it was.
+                let mut back = req;
+                back.hint = Some(old);
+                if w.map(back).is_err() {
+                    release_entry(e);
+                }
+                Err(err)
+            }
+        }
+    }
 }
 
 impl Drop for Vmspace {

@@ -30,6 +30,9 @@ bitflags! {
         const NEEDS_COPY = 2;
         /// Never merge this entry with a neighbour.
         const NO_MERGE = 4;
+        /// Wired by the program (mlock): one of the entry's `wired_count`,
+        /// taken once however many times the range is locked.
+        const USER_WIRED = 8;
     }
 }
 

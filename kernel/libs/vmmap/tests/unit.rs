@@ -1107,3 +1107,29 @@ fn lookup_ro_agrees_with_lookup_and_leaves_the_tree_alone() {
     }
     ok(&m, &mut s);
 }
+
+#[test]
+fn lookup_ro_reports_a_degenerate_path_and_a_splaying_lookup_repairs_it() {
+    let (mut m, mut s) = setup(false);
+    // Sequential inserts leave a long spine until something splays.
+    let mut addr = MIN;
+    while addr + 2 * P <= MAX {
+        m.map(&mut s, fixed(addr, P).no_merge()).unwrap();
+        addr += 2 * P;
+    }
+    // Far from where the last insert left the root: a long walk.
+    let (found, deep) = m.lookup_ro_deep(&s, MIN);
+    assert!(found.is_some());
+    let mut repaired = deep;
+    for a in [MIN, MIN + 20 * P, MIN + 100 * P, MAX - 4 * P] {
+        let (_, deep) = m.lookup_ro_deep(&s, a);
+        if deep {
+            // What the kernel does: one exclusive, restructuring lookup.
+            m.lookup(&mut s, a);
+            repaired = true;
+            assert!(!m.lookup_ro_deep(&s, a).1, "after the splay the path is short");
+        }
+    }
+    assert!(repaired, "a degenerate tree was reported at least once");
+    ok(&m, &mut s);
+}

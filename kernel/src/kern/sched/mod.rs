@@ -13,6 +13,7 @@
 //! the demo or the test suite on the boot stack) and creates this CPU's
 //! idle thread, which halts with interrupts on when nothing is runnable.
 
+pub mod bench;
 pub mod callout;
 pub mod kstack;
 pub mod lwp;

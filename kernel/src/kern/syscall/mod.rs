@@ -11,6 +11,7 @@
 //! strace-style after it returns:
 //! `[pid 3] mmap(0x0, 0x1000, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7fffff7ff000`.
 
+pub mod bench;
 pub mod ferrite;
 pub mod table;
 mod tests;
