@@ -18,6 +18,8 @@ pub mod pic;
 pub mod pit;
 pub mod probe;
 pub mod qemu;
+pub mod rdrand;
+pub mod rtc;
 pub mod serial;
 pub mod sigframe;
 pub mod stack;
