@@ -91,9 +91,11 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
         }
     );
     arch::x86_64::init_timer(opts.timer_hz);
+    kern::time::init();
     uvm::physmem::report();
 
     fs::init(ramdisk);
+    kern::sig::init();
 
     match opts.mode {
         // Without an initramfs there is no /init: the in-kernel demo runs.
@@ -105,7 +107,11 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
             // The boot thread has nothing left to do: init runs, and the
             // kernel powers off when it exits.
             loop {
-                let _ = kern::sched::sleepq::sleep(kern::sched::sleepq::chan(&BOOTLOADER_CONFIG), false, None);
+                let _ = kern::sched::sleepq::sleep(
+                    kern::sched::sleepq::chan(&BOOTLOADER_CONFIG),
+                    false,
+                    None,
+                );
             }
         }
     }

@@ -3,10 +3,17 @@
 //! for its `ok`): if anything else is printed in between, the line is closed
 //! and its prefix printed again before the result, so every result line is
 //! whole.
+//!
+//! Input: `poll_input` (called on every clock tick) drains the bytes the
+//! UART received and hands them to the input handler the terminal layer
+//! registered (`set_input_handler`: `/dev/console`'s line discipline);
+//! `inject_input` hands it bytes as if typed (tests). With no handler,
+//! input is dropped. Output of arbitrary bytes (a program's `write`) goes
+//! through `write_bytes`, with the same line bookkeeping as text.
 
 use crate::arch::x86_64::serial;
 use core::fmt::{self, Write};
-use spin::Mutex;
+use spin::{Mutex, Once};
 use uart_16550::SerialPort;
 use x86_64::instructions::interrupts;
 
@@ -35,17 +42,30 @@ struct Console {
 
 impl Console {
     fn raw(&mut self, s: &str) {
+        self.raw_bytes(s.as_bytes());
+    }
+
+    fn raw_bytes(&mut self, s: &[u8]) {
         if let Some(port) = self.port.as_mut() {
-            for b in s.bytes() {
+            for &b in s {
                 if b == b'\n' {
                     port.send(b'\r');
                 }
                 port.send(b);
             }
         }
-        if let Some(last) = s.as_bytes().last() {
+        if let Some(last) = s.last() {
             self.at_line_start = *last == b'\n';
         }
+    }
+
+    /// Bytes with the pending-line bookkeeping (as `write_str`).
+    fn write_bytes(&mut self, s: &[u8]) {
+        if self.pending.is_some() && !self.interrupted && !s.is_empty() {
+            self.interrupted = true;
+            self.raw("\n");
+        }
+        self.raw_bytes(s);
     }
 }
 
@@ -87,6 +107,58 @@ pub fn print(args: fmt::Arguments<'_>) {
     interrupts::without_interrupts(|| {
         let _ = CONSOLE.lock().write_fmt(args);
     });
+}
+
+/// Print raw bytes (a program's output: need not be UTF-8).
+pub fn write_bytes(bytes: &[u8]) {
+    interrupts::without_interrupts(|| CONSOLE.lock().write_bytes(bytes));
+}
+
+/// What receives console input (the terminal's line discipline).
+pub type InputHandler = fn(&[u8]);
+
+static INPUT_HANDLER: Once<InputHandler> = Once::new();
+
+/// Register the input handler (once; later calls are ignored).
+pub fn set_input_handler(h: InputHandler) {
+    INPUT_HANDLER.call_once(|| h);
+}
+
+/// Bytes the UART holds, taken at most this many per call.
+const INPUT_BURST: usize = 64;
+
+/// Drain the UART's received bytes into the input handler. Called from
+/// the clock interrupt (interrupts off); never blocks: if the console is
+/// busy (it cannot be, on one CPU, since its holders mask interrupts),
+/// the bytes wait for the next tick.
+pub fn poll_input() {
+    let mut buf = [0u8; INPUT_BURST];
+    let mut n = 0;
+    interrupts::without_interrupts(|| {
+        if let Some(mut c) = CONSOLE.try_lock()
+            && let Some(port) = c.port.as_mut()
+        {
+            while n < INPUT_BURST {
+                match port.try_receive() {
+                    Ok(b) => {
+                        buf[n] = b;
+                        n += 1;
+                    }
+                    Err(_) => break,
+                }
+            }
+        }
+    });
+    if n > 0 {
+        inject_input(&buf[..n]);
+    }
+}
+
+/// Hand `bytes` to the input handler as if they had been typed.
+pub fn inject_input(bytes: &[u8]) {
+    if let Some(h) = INPUT_HANDLER.get() {
+        h(bytes);
+    }
 }
 
 /// A `fmt::Write` that prints to the console.

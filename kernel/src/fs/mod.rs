@@ -1,21 +1,120 @@
-//! File systems: the vnode layer (vnodes, path lookup, the mount table)
-//! and the file systems behind it: the RAM file system holding the
-//! initramfs (mounted at `/`, also `/tmp`), and devfs (`/dev`).
+//! File systems: the vnode layer and the file systems behind it.
 //!
-//! (Skeleton: the vnode layer is being written; `root` gives the root
-//! directory's vnode.)
+//! - `vnode`: vnodes and the operations every file system implements;
+//! - `uio`: where the bytes of a read or write go (kernel or user memory);
+//! - `namei`: path lookup; `mount`: the mount table;
+//! - `ramfs`: the RAM file system at `/` (the unpacked initramfs, `/tmp`);
+//! - `devfs`: `/dev` (console, tty, null, zero, full, random, urandom);
+//! - `initramfs`: unpacking the boot archive into `/`;
+//! - `vfs_vnops`: open files on vnodes (read, write, seek, stat);
+//! - `vfs_syscalls`, `vfs_stat`, `vfs_getcwd`: the file-system calls;
+//! - `clock`: the times stamped on files.
+//!
+//! `init` builds the tree once at boot, before the first process:
+//! the RAM file system at `/` with the initramfs unpacked into it, devfs
+//! at `/dev`, and `/tmp` (mode 01777) and `/proc` (empty until procfs)
+//! made if the archive lacks them.
+//!
+//! Nothing under `fs/` uses `unsafe`.
 
+#![deny(unsafe_code)]
+
+pub mod clock;
+pub mod devfs;
+pub mod initramfs;
+pub mod mount;
 pub mod namei;
+mod namei_tests;
+pub mod ramfs;
+pub mod uio;
+pub mod vfs_getcwd;
+pub mod vfs_stat;
+pub mod vfs_syscalls;
+mod vfs_tests;
+pub mod vfs_vnops;
 pub mod vnode;
 
 pub use vnode::VnodeRef;
 
-/// Mount the file systems and unpack the initramfs (skeleton).
-pub fn init(_ramdisk: Option<&'static [u8]>) {
-    let _ = root();
+use ferrite_abi::Errno;
+use spin::Once;
+
+static ROOT: Once<VnodeRef> = Once::new();
+
+/// Build the tree (see the module comment). Called once by the boot code;
+/// a second call changes nothing (and says so).
+pub fn init(ramdisk: Option<&'static [u8]>) {
+    let mut built = false;
+    ROOT.call_once(|| {
+        built = true;
+        build(ramdisk)
+    });
+    if !built {
+        log::warn!("fs::init: the tree exists already; the ramdisk is not unpacked");
+    }
 }
 
-/// The root directory.
+/// The root directory. (If `init` was not called, an empty tree is built
+/// on first use.)
 pub fn root() -> VnodeRef {
-    vnode::root()
+    ROOT.call_once(|| build(None)).clone()
+}
+
+/// `path` under `root` as a directory of permissions `perm`, made if
+/// missing.
+fn ensure_dir(root: &VnodeRef, name: &[u8], perm: u32) -> Result<VnodeRef, Errno> {
+    match root.lookup(name) {
+        Ok(v) if v.is_dir() => Ok(v),
+        Ok(_) => Err(Errno::ENOTDIR),
+        Err(_) => root.mkdir(name, perm),
+    }
+}
+
+fn build(ramdisk: Option<&'static [u8]>) -> VnodeRef {
+    let root = ramfs::new(0o755);
+    if let Err(e) = mount::mount_root(&root, "ramfs") {
+        log::error!("fs: cannot record the root mount: {}", e.description());
+    }
+    populate(&root, ramdisk);
+    root
+}
+
+/// Fill a new root: the archive unpacked, devfs on `/dev`, `/tmp` and
+/// `/proc` made if missing.
+fn populate(root: &VnodeRef, ramdisk: Option<&[u8]>) {
+    if let Some(archive) = ramdisk {
+        let s = initramfs::unpack(root, archive);
+        log::info!(
+            "initramfs: {} bytes: {} directories, {} files ({} bytes), {} symlinks, {} hard links, {} skipped{}",
+            archive.len(),
+            s.dirs,
+            s.files,
+            s.bytes,
+            s.symlinks,
+            s.links,
+            s.skipped,
+            if s.malformed {
+                " (malformed archive)"
+            } else {
+                ""
+            }
+        );
+    }
+    match ensure_dir(root, b"dev", 0o755) {
+        Ok(dev) => {
+            if let Err(e) = mount::mount(&dev, &devfs::new(), "devfs") {
+                log::error!("fs: cannot mount devfs on /dev: {}", e.description());
+            }
+        }
+        Err(e) => log::error!("fs: no /dev: {}", e.description()),
+    }
+    for (name, perm) in [(&b"tmp"[..], 0o1777), (b"proc", 0o555)] {
+        if let Err(e) = ensure_dir(root, name, perm) {
+            log::error!(
+                "fs: cannot make /{}: {}",
+                core::str::from_utf8(name).unwrap_or("?"),
+                e.description()
+            );
+        }
+    }
 }

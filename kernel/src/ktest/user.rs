@@ -72,7 +72,10 @@ impl UserProg {
     /// An address space holding `text` at `CODE` (read/execute), a data page
     /// at `DATA` and a stack below the layout's stack top.
     pub fn new(text: &[u8]) -> KResult<UserProg> {
-        assert!(text.len() <= PAGE as usize, "test program larger than a page");
+        assert!(
+            text.len() <= PAGE as usize,
+            "test program larger than a page"
+        );
         let vs = Vmspace::new(default_layout())?;
         vs.map(MapRequest::anon(PAGE, RW).at(CODE))?;
         vs.map(MapRequest::anon(PAGE, RW).at(DATA))?;

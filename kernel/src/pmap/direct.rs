@@ -9,8 +9,8 @@
 //! word accessors are for the pmap's own page tables.
 
 use super::{Paddr, Vaddr};
-pub use crate::uvm::physmem::OwnedPage;
 use crate::DIRECT_MAP_BASE;
+pub use crate::uvm::physmem::OwnedPage;
 
 pub const PAGE_SIZE: u64 = 4096;
 
@@ -37,7 +37,10 @@ pub fn zero_page(page: &mut OwnedPage) {
 /// page of RAM through the direct map is harmless (it may be changing
 /// under us: the copy is a snapshot).
 pub fn copy_page(src: Paddr, dst: &mut OwnedPage) {
-    assert!(is_ram_page(src), "copy_page from {src:#x}, not a managed page");
+    assert!(
+        is_ram_page(src),
+        "copy_page from {src:#x}, not a managed page"
+    );
     debug_assert!(src != dst.pa());
     // SAFETY: `src` is a page of RAM (checked) mapped by the direct map;
     // the handle proves the caller owns `dst`; the two pages are distinct.
@@ -50,7 +53,10 @@ pub fn copy_page(src: Paddr, dst: &mut OwnedPage) {
 
 /// Write `data` into `page` at byte offset `off`.
 pub fn write_bytes(page: &mut OwnedPage, off: usize, data: &[u8]) {
-    assert!(off + data.len() <= PAGE_SIZE as usize, "write past the page");
+    assert!(
+        off + data.len() <= PAGE_SIZE as usize,
+        "write past the page"
+    );
     // SAFETY: the handle proves the caller owns the page; the range lies
     // inside it (checked); no reference to the page's memory is formed.
     unsafe {
@@ -81,7 +87,11 @@ pub fn read_bytes(pa: Paddr, off: usize, buf: &mut [u8]) {
 /// Read a u64 of a managed page (8-byte aligned; a snapshot).
 pub fn peek_u64(pa: Paddr) -> u64 {
     let mut b = [0u8; 8];
-    read_bytes(pa & !(PAGE_SIZE - 1), (pa & (PAGE_SIZE - 1)) as usize, &mut b);
+    read_bytes(
+        pa & !(PAGE_SIZE - 1),
+        (pa & (PAGE_SIZE - 1)) as usize,
+        &mut b,
+    );
     u64::from_le_bytes(b)
 }
 

@@ -167,10 +167,7 @@ fn user_pmap_shares_the_kernel_half() {
     let p = Pmap::create().unwrap();
     let (a, b) = (p.pml4(), Pmap::kernel().pml4());
     for i in 0..ENTRIES {
-        let (ea, eb) = (
-            peek(a + (i * 8) as u64),
-            peek(b + (i * 8) as u64),
-        );
+        let (ea, eb) = (peek(a + (i * 8) as u64), peek(b + (i * 8) as u64));
         if i < ENTRIES / 2 {
             assert_eq!(ea, 0);
         } else {

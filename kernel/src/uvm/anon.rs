@@ -48,7 +48,15 @@ pub fn alloc(fill: Fill, flags: PoolFlags) -> KResult<AnonRef> {
         Fill::CopyOf(src) => pmap::direct::copy_page(src, &mut page),
     }
     let pa = page.pa();
-    let Some(h) = with(|a| a.alloc(Anon { refs: 1, page: None }, flags)) else {
+    let Some(h) = with(|a| {
+        a.alloc(
+            Anon {
+                refs: 1,
+                page: None,
+            },
+            flags,
+        )
+    }) else {
         physmem::free_owned(page);
         return Err(KernError::NoMem);
     };

@@ -44,8 +44,16 @@ fn copies_of_bad_user_ranges_are_efault_without_any_access() -> KResult<()> {
     ];
     inside(&vs, || {
         for (addr, what) in bad {
-            assert_eq!(copy::copyin(&mut buf, addr), Err(KernError::Fault), "copyin from {what}");
-            assert_eq!(copy::copyout(addr, &buf), Err(KernError::Fault), "copyout to {what}");
+            assert_eq!(
+                copy::copyin(&mut buf, addr),
+                Err(KernError::Fault),
+                "copyin from {what}"
+            );
+            assert_eq!(
+                copy::copyout(addr, &buf),
+                Err(KernError::Fault),
+                "copyout to {what}"
+            );
             assert_eq!(
                 copy::copyinstr(addr, &mut buf),
                 Err(StrError::Fault),
@@ -63,7 +71,9 @@ fn copies_of_bad_user_ranges_are_efault_without_any_access() -> KResult<()> {
 fn copies_cross_page_boundaries_and_fault_in_untouched_pages() -> KResult<()> {
     let vs = Vmspace::new(default_layout())?;
     let a = vs.map(MapRequest::anon(3 * PAGE, RW))?;
-    let data: Vec<u8> = (0..2 * PAGE as usize).map(|i| (i * 7 % 251) as u8).collect();
+    let data: Vec<u8> = (0..2 * PAGE as usize)
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
     let before = super::fault::STATS
         .zero_fills
         .load(core::sync::atomic::Ordering::Relaxed);
@@ -79,7 +89,10 @@ fn copies_cross_page_boundaries_and_fault_in_untouched_pages() -> KResult<()> {
         .zero_fills
         .load(core::sync::atomic::Ordering::Relaxed)
         - before;
-    assert_eq!(fills, 3, "three untouched pages were zero-filled by the copy");
+    assert_eq!(
+        fills, 3,
+        "three untouched pages were zero-filled by the copy"
+    );
     // A read-only page refuses copyout but allows copyin.
     vs.protect(a, a + PAGE, VmProt::READ)?;
     inside(&vs, || {
@@ -99,7 +112,10 @@ fn copyinstr_stops_at_the_nul_and_reports_overlong_strings() -> KResult<()> {
         let mut buf = [0xffu8; 32];
         assert_eq!(copy::copyinstr(a + PAGE - 5, &mut buf), Ok(5));
         assert_eq!(&buf[..6], b"hello\0");
-        assert_eq!(copy::copyinstr(a + PAGE - 5, &mut buf[..5]), Err(StrError::TooLong));
+        assert_eq!(
+            copy::copyinstr(a + PAGE - 5, &mut buf[..5]),
+            Err(StrError::TooLong)
+        );
         assert_eq!(copy::copyinstr(a + PAGE - 5, &mut buf[..6]), Ok(5));
         Ok(())
     })?;
@@ -124,7 +140,10 @@ fn a_kernel_access_to_user_memory_outside_a_copy_routine_is_a_kernel_bug_not_a_r
         copy::copyout_u8(a, 9).unwrap();
         let r = crate::arch::x86_64::probe::read_u8(a);
         if crate::arch::x86_64::cpu::smap_on() {
-            assert!(r.is_err(), "SMAP must stop a plain kernel read of user memory");
+            assert!(
+                r.is_err(),
+                "SMAP must stop a plain kernel read of user memory"
+            );
         }
         assert_eq!(copy::copyin_u8(a), Ok(9));
     });
@@ -174,7 +193,10 @@ fn faults_and_unmaps_of_the_same_range_race_safely() -> KResult<()> {
     }
     STOP.store(true, Ordering::SeqCst);
     lwp::join(t);
-    assert!(FAULTS_OK.load(Ordering::Relaxed) > 0, "some faults succeeded");
+    assert!(
+        FAULTS_OK.load(Ordering::Relaxed) > 0,
+        "some faults succeeded"
+    );
     vs.unmap(BASE, BASE + PAGES * PAGE)?;
     assert_eq!(vs.pmap.resident_count(), 0, "no stale mapping left behind");
     *VS.lock() = None;
@@ -226,8 +248,16 @@ fn a_fault_short_of_memory_sleeps_until_pages_are_freed() -> KResult<()> {
         waited += 1;
         assert!(waited < 2000, "the fault never waited for memory");
     }
-    assert_eq!(RESULT.load(Ordering::SeqCst), 0, "the fault did not complete without memory");
-    assert_eq!(lwp::stat_of(&t), Stat::Sleeping, "the faulting thread sleeps");
+    assert_eq!(
+        RESULT.load(Ordering::SeqCst),
+        0,
+        "the fault did not complete without memory"
+    );
+    assert_eq!(
+        lwp::stat_of(&t),
+        Stat::Sleeping,
+        "the faulting thread sleeps"
+    );
     // Give pages back: the free path wakes it and the fault completes.
     for pa in hoard.drain(..64) {
         physmem::free_page(pa);
@@ -236,7 +266,11 @@ fn a_fault_short_of_memory_sleeps_until_pages_are_freed() -> KResult<()> {
     for pa in hoard {
         physmem::free_page(pa);
     }
-    assert_eq!(RESULT.load(Ordering::SeqCst), 1, "the fault completed after the free");
+    assert_eq!(
+        RESULT.load(Ordering::SeqCst),
+        1,
+        "the fault completed after the free"
+    );
     *VS.lock() = None;
     Ok(())
 }

@@ -309,7 +309,13 @@ fn fault_once(vs: &Vmspace, va: Vaddr, access: VmProt, wire: bool) -> KResult<St
         }
         None => object_layer(&e, None, page_index, write),
     }?;
-    let Some(Resolved { pa, prot, anon, hold }) = resolved else {
+    let Some(Resolved {
+        pa,
+        prot,
+        anon,
+        hold,
+    }) = resolved
+    else {
         return Ok(Step::Refault);
     };
 
@@ -322,8 +328,8 @@ fn fault_once(vs: &Vmspace, va: Vaddr, access: VmProt, wire: bool) -> KResult<St
     }
     let entered = vs.pmap.enter(va, pa, prot, flags);
     // Still the anon of the slot? (an optimistic step lost a race if not)
-    let stale = entered.is_ok()
-        && anon.is_some_and(|(a, slot, an)| amap::lookup(a, slot) != Some(an));
+    let stale =
+        entered.is_ok() && anon.is_some_and(|(a, slot, an)| amap::lookup(a, slot) != Some(an));
     if stale {
         vs.pmap.remove(va, va + PAGE);
     }

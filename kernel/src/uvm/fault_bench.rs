@@ -4,9 +4,9 @@
 
 use super::map::MapRequest;
 use super::vmspace::{PAGE, Vmspace, default_layout};
-use crate::uvm::copy;
 use crate::bench::{cycles, report};
 use crate::uvm::VmProt;
+use crate::uvm::copy;
 use alloc::sync::Arc;
 
 const RW: VmProt = VmProt::READ.union(VmProt::WRITE);

@@ -11,12 +11,12 @@ use super::object;
 use super::page::PageUse;
 use super::physmem;
 use super::vmspace::{PAGE, Vmspace, default_layout};
-use crate::uvm::copy;
 use crate::kern::error::{KResult, KernError};
 use crate::kern::mem::pool::PoolFlags;
 use crate::ktest::ktest;
 use crate::pmap::pte::Pte;
 use crate::uvm::VmProt;
+use crate::uvm::copy;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 

@@ -482,7 +482,9 @@ impl VmMap {
 
     /// Times a thread had to sleep for this map's lock (statistics).
     pub fn contended(&self) -> u32 {
-        self.inner.contended.load(core::sync::atomic::Ordering::Relaxed)
+        self.inner
+            .contended
+            .load(core::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -569,7 +571,13 @@ impl MapWrite<'_> {
         Ok(DeadEntries { removed })
     }
 
-    pub fn protect(&mut self, start: Vaddr, end: Vaddr, prot: VmProt, set_max: bool) -> KResult<()> {
+    pub fn protect(
+        &mut self,
+        start: Vaddr,
+        end: Vaddr,
+        prot: VmProt,
+        set_max: bool,
+    ) -> KResult<()> {
         let (map, mut store) = self.g.store(PoolFlags::WAITOK);
         map.protect(&mut store, start, end, from_prot(prot), set_max)
             .map_err(map_err)

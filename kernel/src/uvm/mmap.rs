@@ -39,20 +39,72 @@ pub const MAP_INHERIT_NONE: i32 = 2;
 pub const MAP_INHERIT_ZERO: i32 = 4;
 
 pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
-    crate::sys!(nr::SYS_mmap, "mmap", sys_mmap, [Arg::Hex, Arg::Hex, Arg::Prot, Arg::MapFlags, Arg::Fd, Arg::Hex]),
+    crate::sys!(
+        nr::SYS_mmap,
+        "mmap",
+        sys_mmap,
+        [
+            Arg::Hex,
+            Arg::Hex,
+            Arg::Prot,
+            Arg::MapFlags,
+            Arg::Fd,
+            Arg::Hex
+        ]
+    ),
     crate::sys!(nr::SYS_munmap, "munmap", sys_munmap, [Arg::Hex, Arg::Hex]),
-    crate::sys!(nr::SYS_mprotect, "mprotect", sys_mprotect, [Arg::Hex, Arg::Hex, Arg::Prot]),
-    crate::sys!(nr::SYS_madvise, "madvise", sys_madvise, [Arg::Hex, Arg::Hex, Arg::Int]),
-    crate::sys!(SYS_FERRITE_MINHERIT, "minherit", sys_minherit, [Arg::Hex, Arg::Hex, Arg::Int]),
+    crate::sys!(
+        nr::SYS_mprotect,
+        "mprotect",
+        sys_mprotect,
+        [Arg::Hex, Arg::Hex, Arg::Prot]
+    ),
+    crate::sys!(
+        nr::SYS_madvise,
+        "madvise",
+        sys_madvise,
+        [Arg::Hex, Arg::Hex, Arg::Int]
+    ),
+    crate::sys!(
+        SYS_FERRITE_MINHERIT,
+        "minherit",
+        sys_minherit,
+        [Arg::Hex, Arg::Hex, Arg::Int]
+    ),
     crate::sys!(nr::SYS_brk, "brk", sys_brk, [Arg::Hex]),
-    crate::sys!(nr::SYS_mremap, "mremap", sys_mremap, [Arg::Hex, Arg::Hex, Arg::Hex, Arg::Int, Arg::Hex]),
+    crate::sys!(
+        nr::SYS_mremap,
+        "mremap",
+        sys_mremap,
+        [Arg::Hex, Arg::Hex, Arg::Hex, Arg::Int, Arg::Hex]
+    ),
     crate::sys!(nr::SYS_mlock, "mlock", sys_mlock, [Arg::Hex, Arg::Hex]),
-    crate::sys!(nr::SYS_mlock2, "mlock2", sys_mlock2, [Arg::Hex, Arg::Hex, Arg::Int]),
-    crate::sys!(nr::SYS_munlock, "munlock", sys_munlock, [Arg::Hex, Arg::Hex]),
+    crate::sys!(
+        nr::SYS_mlock2,
+        "mlock2",
+        sys_mlock2,
+        [Arg::Hex, Arg::Hex, Arg::Int]
+    ),
+    crate::sys!(
+        nr::SYS_munlock,
+        "munlock",
+        sys_munlock,
+        [Arg::Hex, Arg::Hex]
+    ),
     crate::sys!(nr::SYS_mlockall, "mlockall", sys_mlockall, [Arg::Int]),
     crate::sys!(nr::SYS_munlockall, "munlockall", sys_munlockall, []),
-    crate::sys!(nr::SYS_mincore, "mincore", sys_mincore, [Arg::Hex, Arg::Hex, Arg::Hex]),
-    crate::sys!(nr::SYS_msync, "msync", sys_msync, [Arg::Hex, Arg::Hex, Arg::Int]),
+    crate::sys!(
+        nr::SYS_mincore,
+        "mincore",
+        sys_mincore,
+        [Arg::Hex, Arg::Hex, Arg::Hex]
+    ),
+    crate::sys!(
+        nr::SYS_msync,
+        "msync",
+        sys_msync,
+        [Arg::Hex, Arg::Hex, Arg::Int]
+    ),
 ];
 
 fn vmspace() -> Result<Arc<Vmspace>, Errno> {
@@ -174,7 +226,11 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>) -> SysResult {
     }
 
     let source = if flags & m::MAP_ANONYMOUS != 0 {
-        if shared { Source::SharedAnon } else { Source::Anon }
+        if shared {
+            Source::SharedAnon
+        } else {
+            Source::Anon
+        }
     } else {
         let file = crate::kern::proc::curproc().files.lock().get(fd)?;
         let vn = file.vnode().ok_or(Errno::ENODEV)?.clone();
@@ -188,7 +244,11 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>) -> SysResult {
             Some(obj) => Source::File { obj, offset: off },
             // A device without pages (/dev/zero): anonymous memory.
             None if vn.is_zero_device() => {
-                if shared { Source::SharedAnon } else { Source::Anon }
+                if shared {
+                    Source::SharedAnon
+                } else {
+                    Source::Anon
+                }
             }
             None => return Err(Errno::ENODEV),
         }
@@ -209,7 +269,10 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>) -> SysResult {
             let obj = object::aobj_create(len).map_err(errno)?;
             req.backing = Backing {
                 amap: None,
-                object: Some(ObjectRef { object: obj, offset: 0 }),
+                object: Some(ObjectRef {
+                    object: obj,
+                    offset: 0,
+                }),
             };
             req.inherit = Inherit::Share;
         }
@@ -217,7 +280,10 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>) -> SysResult {
             object::add_ref(obj);
             req.backing = Backing {
                 amap: None,
-                object: Some(ObjectRef { object: obj, offset }),
+                object: Some(ObjectRef {
+                    object: obj,
+                    offset,
+                }),
             };
             if shared {
                 req.inherit = Inherit::Share;
@@ -514,7 +580,11 @@ fn grow_after(
     req.flags = e.flags - EntryFlags::NEEDS_COPY - EntryFlags::USER_WIRED;
     if let Some(o) = e.backing.object {
         req.merge = false;
-        if e.inherit == Inherit::Share && e.backing.amap.is_none() && !e.flags.contains(EntryFlags::COPY_ON_WRITE) && object::pager_name(o.object) == "aobj" {
+        if e.inherit == Inherit::Share
+            && e.backing.amap.is_none()
+            && !e.flags.contains(EntryFlags::COPY_ON_WRITE)
+            && object::pager_name(o.object) == "aobj"
+        {
             // Growing shared anonymous memory: its object grows too.
             let size = o.offset + (start + new_len - e.start);
             if object::size(o.object) < size {
@@ -551,7 +621,11 @@ fn check_memlock(vs: &Vmspace, start: Vaddr, end: Vaddr) -> Result<(), Errno> {
     }
     let want = vs.locked_bytes() + vs.unlocked_bytes_in(start, end);
     if want > limit {
-        return Err(if limit == 0 { Errno::EPERM } else { Errno::ENOMEM });
+        return Err(if limit == 0 {
+            Errno::EPERM
+        } else {
+            Errno::ENOMEM
+        });
     }
     Ok(())
 }
@@ -621,7 +695,11 @@ pub fn sys_mlockall(ctx: &mut SyscallCtx<'_>) -> SysResult {
         let limit = crate::kern::proc::curproc().rlimit(RLIMIT_MEMLOCK).rlim_cur;
         let total: u64 = ranges.iter().map(|(s, e)| e - s).sum();
         if limit != ferrite_abi::resource::RLIM_INFINITY && total > limit {
-            return Err(if limit == 0 { Errno::EPERM } else { Errno::ENOMEM });
+            return Err(if limit == 0 {
+                Errno::EPERM
+            } else {
+                Errno::ENOMEM
+            });
         }
         for (s, e) in ranges {
             vs.mlock(s, e).map_err(errno)?;
@@ -664,7 +742,8 @@ pub fn sys_mincore(ctx: &mut SyscallCtx<'_>) -> SysResult {
     while done < n {
         let k = (n - done).min(buf.len());
         let s = start + done as u64 * PAGE;
-        vs.mincore(s, s + k as u64 * PAGE, &mut buf[..k]).map_err(errno)?;
+        vs.mincore(s, s + k as u64 * PAGE, &mut buf[..k])
+            .map_err(errno)?;
         crate::uvm::copy::copyout(out + done as u64, &buf[..k]).map_err(|_| Errno::EFAULT)?;
         done += k;
     }

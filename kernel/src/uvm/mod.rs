@@ -16,6 +16,7 @@ mod fault_tests;
 pub mod map;
 pub mod map_bench;
 mod map_tests;
+pub mod mmap;
 pub mod object;
 pub mod page;
 pub mod physmem;

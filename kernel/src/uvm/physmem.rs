@@ -11,12 +11,12 @@
 use super::Paddr;
 use super::page::{PageUse, VmPage};
 use crate::kern::error::{KResult, KernError};
+use crate::kern::sched::sleepq;
 use crate::pmap::direct::{self, PAGE_SIZE};
 use bootloader_api::BootInfo;
 use bootloader_api::info::MemoryRegionKind;
-use ferrite_buddy::Buddy;
-use crate::kern::sched::sleepq;
 use core::sync::atomic::{AtomicU32, Ordering, fence};
+use ferrite_buddy::Buddy;
 use spin::Mutex;
 
 /// The `uvmexp` counters: pages per use, plus allocation statistics.

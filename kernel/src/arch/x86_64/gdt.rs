@@ -100,5 +100,11 @@ pub fn set_rsp0(top: u64) {
     // SAFETY: a single aligned 8-byte store into the static TSS; the CPU
     // reads rsp0 only when it takes a trap from user mode, which cannot
     // happen on this CPU while it runs this kernel code.
-    unsafe { (&raw mut TSS).cast::<u8>().add(4).cast::<u64>().write_unaligned(top) };
+    unsafe {
+        (&raw mut TSS)
+            .cast::<u8>()
+            .add(4)
+            .cast::<u64>()
+            .write_unaligned(top)
+    };
 }

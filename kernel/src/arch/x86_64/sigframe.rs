@@ -10,7 +10,14 @@ use super::usermode::{self, BadFrame};
 use ferrite_abi::SigContext;
 
 /// The signal context of the interrupted user state `f`.
-pub fn context_of(f: &TrapFrame, trapno: u64, err: u64, cr2: u64, oldmask: u64, fpstate: u64) -> SigContext {
+pub fn context_of(
+    f: &TrapFrame,
+    trapno: u64,
+    err: u64,
+    cr2: u64,
+    oldmask: u64,
+    fpstate: u64,
+) -> SigContext {
     SigContext {
         r8: f.r8,
         r9: f.r9,

@@ -100,10 +100,22 @@ extern "C" fn thread_start() -> ! {
 #[unsafe(naked)]
 unsafe extern "C" fn cpu_switch(save: *const AtomicU64, load: u64) {
     core::arch::naked_asm!(
-        "push rbp", "push rbx", "push r12", "push r13", "push r14", "push r15", "pushfq",
+        "push rbp",
+        "push rbx",
+        "push r12",
+        "push r13",
+        "push r14",
+        "push r15",
+        "pushfq",
         "mov [rdi], rsp",
         "mov rsp, rsi",
-        "popfq", "pop r15", "pop r14", "pop r13", "pop r12", "pop rbx", "pop rbp",
+        "popfq",
+        "pop r15",
+        "pop r14",
+        "pop r13",
+        "pop r12",
+        "pop rbx",
+        "pop rbp",
         "ret",
     );
 }

@@ -21,17 +21,8 @@ pub const USER_END: u64 = 0x0000_8000_0000_0000;
 const RFLAGS_FIXED: u64 = 1 << 1;
 const RFLAGS_IF: u64 = 1 << 9;
 /// Bits a user program may control: CF, PF, AF, ZF, SF, TF, DF, OF, AC, RF, ID.
-pub const RFLAGS_USER_MASK: u64 = 0x1
-    | 0x4
-    | 0x10
-    | 0x40
-    | 0x80
-    | 0x100
-    | 0x400
-    | 0x800
-    | (1 << 18)
-    | (1 << 16)
-    | (1 << 21);
+pub const RFLAGS_USER_MASK: u64 =
+    0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | (1 << 18) | (1 << 16) | (1 << 21);
 
 /// The RFLAGS a user frame gets from `v`: the user-controllable bits of
 /// `v`, IF and the fixed bit set, everything privileged clear.

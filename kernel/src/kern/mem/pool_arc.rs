@@ -52,7 +52,10 @@ impl<T> ArcPool<T> {
 
     /// A new object with one reference; `None` (value dropped) if no memory.
     pub fn get(&'static self, value: T, flags: PoolFlags) -> Option<PoolArc<T>> {
-        let item = self.pool.get(flags & !PoolFlags::ZERO)?.cast::<ArcInner<T>>();
+        let item = self
+            .pool
+            .get(flags & !PoolFlags::ZERO)?
+            .cast::<ArcInner<T>>();
         // SAFETY: the item is fresh, sized and aligned for ArcInner<T>.
         unsafe {
             item.as_ptr().write(ArcInner {

@@ -4,13 +4,13 @@
 
 #![allow(unsafe_code)] // an audited primitive (see the module comment)
 
-use crate::kern::error::KernError;
 use super::malloc::MallocFlags;
 use super::pool::{Pool, PoolFlags};
 use super::pool_allocator::PoolAllocator;
 use super::pool_box::TypedPool;
 use super::pool_registry;
 use crate::arch::x86_64::apic;
+use crate::kern::error::KernError;
 use crate::ktest::{ktest, leak};
 use crate::pmap::direct;
 use crate::uvm::page::PageUse;

@@ -51,9 +51,6 @@ pub const SYSCALLS: crate::kern::syscall::table::SysList = &[crate::sys!(
     [Arg::Str, Arg::Hex, Arg::Hex]
 )];
 
-/// access(2)'s "may execute".
-const X_OK: i32 = 1;
-
 /// Longest path (PATH_MAX, with its NUL).
 pub const PATH_MAX: usize = 4096;
 /// Longest single argument or environment string, with its NUL.
@@ -202,7 +199,7 @@ pub fn exec(
     if !vn.is_regular() {
         return Err(Errno::EACCES);
     }
-    vn.access(X_OK)?;
+    vn.access(crate::fs::vnode::amode::X_OK)?;
     let size = vn.getattr().st_size as u64;
     let plan = plan_of(&vn, size, path)?;
     let obj = vn.object().ok_or(Errno::EACCES)?;
@@ -238,10 +235,8 @@ pub fn exec(
         })?;
     }
     let stack_top = layout.stack_top;
-    vs.map(
-        MapRequest::anon(stack_size, VmProt::READ | VmProt::WRITE).at(stack_top - stack_size),
-    )
-    .map_err(|_| Errno::ENOMEM)?;
+    vs.map(MapRequest::anon(stack_size, VmProt::READ | VmProt::WRITE).at(stack_top - stack_size))
+        .map_err(|_| Errno::ENOMEM)?;
 
     // Write the fixups and the initial stack from inside the new space.
     let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();

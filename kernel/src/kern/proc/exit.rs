@@ -33,8 +33,18 @@ use ferrite_abi::wait::{self as w, WaitStatus};
 pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
     crate::sys!(nr::SYS_exit, "exit", sys_exit, [Arg::Int]),
     crate::sys!(nr::SYS_exit_group, "exit_group", sys_exit, [Arg::Int]),
-    crate::sys!(nr::SYS_wait4, "wait4", sys_wait4, [Arg::Int, Arg::Hex, Arg::Hex, Arg::Hex]),
-    crate::sys!(nr::SYS_waitid, "waitid", sys_waitid, [Arg::Int, Arg::Int, Arg::Hex, Arg::Hex, Arg::Hex]),
+    crate::sys!(
+        nr::SYS_wait4,
+        "wait4",
+        sys_wait4,
+        [Arg::Int, Arg::Hex, Arg::Hex, Arg::Hex]
+    ),
+    crate::sys!(
+        nr::SYS_waitid,
+        "waitid",
+        sys_waitid,
+        [Arg::Int, Arg::Int, Arg::Hex, Arg::Hex, Arg::Hex]
+    ),
 ];
 
 /// exit(2) / exit_group(2): one thread per process, so both end it. (A
@@ -121,7 +131,10 @@ pub fn exit1(ws: WaitStatus) -> ! {
         sleepq::wakeup(pp.wait_chan());
     }
     let reaper = super::init::reaper();
-    if init_woken && reaper != 0 && let Some(init) = ptable::lock().find(reaper) {
+    if init_woken
+        && reaper != 0
+        && let Some(init) = ptable::lock().find(reaper)
+    {
         sleepq::wakeup(init.wait_chan());
     }
     // lwp::exit never returns: nothing held in this frame may outlive it.
@@ -349,8 +362,14 @@ pub fn sys_waitid(ctx: &mut SyscallCtx<'_>) -> SysResult {
         ctx.arg(3) as i32,
         ctx.arg(4),
     );
-    let all = w::WNOHANG | w::WEXITED | w::WSTOPPED | w::WCONTINUED | w::WNOWAIT | w::__WALL
-        | w::__WCLONE | w::__WNOTHREAD;
+    let all = w::WNOHANG
+        | w::WEXITED
+        | w::WSTOPPED
+        | w::WCONTINUED
+        | w::WNOWAIT
+        | w::__WALL
+        | w::__WCLONE
+        | w::__WNOTHREAD;
     if options & !all != 0 || options & (w::WEXITED | w::WSTOPPED | w::WCONTINUED) == 0 {
         return Err(Errno::EINVAL);
     }

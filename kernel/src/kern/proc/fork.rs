@@ -29,7 +29,12 @@ use ferrite_abi::syscall as nr;
 pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
     crate::sys!(nr::SYS_fork, "fork", sys_fork, []),
     crate::sys!(nr::SYS_vfork, "vfork", sys_fork, []),
-    crate::sys!(nr::SYS_clone, "clone", sys_clone, [Arg::Hex, Arg::Hex, Arg::Hex, Arg::Hex, Arg::Hex]),
+    crate::sys!(
+        nr::SYS_clone,
+        "clone",
+        sys_clone,
+        [Arg::Hex, Arg::Hex, Arg::Hex, Arg::Hex, Arg::Hex]
+    ),
 ];
 
 /// fork(2) / vfork(2).
@@ -75,7 +80,8 @@ fn fork1(ctx: &mut SyscallCtx<'_>, flags: u64, child_tid: u64) -> SysResult {
     let files = parent.files.lock().fork().map_err(|_| Errno::ENOMEM)?;
     let sig = parent.sig.lock().fork_copy();
     let rlimits = *parent.rlimits.lock();
-    let child = Proc::new(files, parent.cwd(), parent.umask(), rlimits, sig).ok_or(Errno::ENOMEM)?;
+    let child =
+        Proc::new(files, parent.cwd(), parent.umask(), rlimits, sig).ok_or(Errno::ENOMEM)?;
     let (pgid, sid) = {
         let t = ptable::lock();
         let s = t.get(parent.pid()).ok_or(Errno::ESRCH)?;

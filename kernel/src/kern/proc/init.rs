@@ -50,7 +50,12 @@ pub fn start(args: &[String], vmstat: bool) {
     INIT_ARGS.call_once(|| argv);
 
     let mut files = FdTable::new();
-    files.install_console_stdio();
+    if let Err(e) = files.install_console_stdio() {
+        log::error!(
+            "init: no console for stdin/stdout/stderr: {}",
+            e.description()
+        );
+    }
     let p = Proc::new(
         files,
         crate::fs::root(),

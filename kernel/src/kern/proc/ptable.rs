@@ -14,9 +14,9 @@
 //! A PID still naming a group or session is not handed out again.
 
 use super::proc::{Pid, ProcRef};
-use ferrite_abi::Errno;
 use crate::kern::sched::spinlock::{SpinGuard, SpinLock};
 use alloc::vec::Vec;
+use ferrite_abi::Errno;
 use ferrite_ilist::{List, ListStore};
 use ferrite_pid::{PidError, PidTable};
 
@@ -298,8 +298,7 @@ impl PTable {
         for c in self.children(from) {
             let zombie = self.pids.get(c).expect("child").state == PState::Zombie;
             if zombie {
-                let mut list =
-                    core::mem::take(&mut self.pids.get_mut(from).expect("from").zombies);
+                let mut list = core::mem::take(&mut self.pids.get_mut(from).expect("from").zombies);
                 list.remove(&mut ZombLinks(&mut self.pids), c);
                 self.pids.get_mut(from).expect("from").zombies = list;
             }
@@ -355,7 +354,8 @@ impl PTable {
 
     /// True if a process group `pgid` exists in session `sid`.
     pub fn pgrp_in_session(&self, pgid: Pid, sid: Pid) -> bool {
-        self.pgrp_index(pgid).is_ok_and(|i| self.pgrps[i].sid == sid)
+        self.pgrp_index(pgid)
+            .is_ok_and(|i| self.pgrps[i].sid == sid)
     }
 
     /// True if any process group exists with ID `pgid`.

@@ -18,9 +18,24 @@ pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
     crate::sys!(nr::SYS_getpid, "getpid", sys_getpid, []),
     crate::sys!(nr::SYS_getppid, "getppid", sys_getppid, []),
     crate::sys!(nr::SYS_gettid, "gettid", sys_gettid, []),
-    crate::sys!(nr::SYS_set_tid_address, "set_tid_address", sys_set_tid_address, [Arg::Hex]),
-    crate::sys!(nr::SYS_arch_prctl, "arch_prctl", sys_arch_prctl, [Arg::Hex, Arg::Hex]),
-    crate::sys!(nr::SYS_setpgid, "setpgid", sys_setpgid, [Arg::Int, Arg::Int]),
+    crate::sys!(
+        nr::SYS_set_tid_address,
+        "set_tid_address",
+        sys_set_tid_address,
+        [Arg::Hex]
+    ),
+    crate::sys!(
+        nr::SYS_arch_prctl,
+        "arch_prctl",
+        sys_arch_prctl,
+        [Arg::Hex, Arg::Hex]
+    ),
+    crate::sys!(
+        nr::SYS_setpgid,
+        "setpgid",
+        sys_setpgid,
+        [Arg::Int, Arg::Int]
+    ),
     crate::sys!(nr::SYS_getpgid, "getpgid", sys_getpgid, [Arg::Int]),
     crate::sys!(nr::SYS_getpgrp, "getpgrp", sys_getpgrp, []),
     crate::sys!(nr::SYS_setsid, "setsid", sys_setsid, []),
@@ -29,16 +44,56 @@ pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
     crate::sys!(nr::SYS_geteuid, "geteuid", sys_zero, []),
     crate::sys!(nr::SYS_getgid, "getgid", sys_zero, []),
     crate::sys!(nr::SYS_getegid, "getegid", sys_zero, []),
-    crate::sys!(nr::SYS_getgroups, "getgroups", sys_getgroups, [Arg::Int, Arg::Hex]),
-    crate::sys!(nr::SYS_setgroups, "setgroups", sys_setgroups, [Arg::Int, Arg::Hex]),
+    crate::sys!(
+        nr::SYS_getgroups,
+        "getgroups",
+        sys_getgroups,
+        [Arg::Int, Arg::Hex]
+    ),
+    crate::sys!(
+        nr::SYS_setgroups,
+        "setgroups",
+        sys_setgroups,
+        [Arg::Int, Arg::Hex]
+    ),
     crate::sys!(nr::SYS_setuid, "setuid", sys_set_id1, [Arg::Int]),
     crate::sys!(nr::SYS_setgid, "setgid", sys_set_id1, [Arg::Int]),
-    crate::sys!(nr::SYS_setreuid, "setreuid", sys_set_id2, [Arg::Int, Arg::Int]),
-    crate::sys!(nr::SYS_setregid, "setregid", sys_set_id2, [Arg::Int, Arg::Int]),
-    crate::sys!(nr::SYS_setresuid, "setresuid", sys_set_id3, [Arg::Int, Arg::Int, Arg::Int]),
-    crate::sys!(nr::SYS_setresgid, "setresgid", sys_set_id3, [Arg::Int, Arg::Int, Arg::Int]),
-    crate::sys!(nr::SYS_getresuid, "getresuid", sys_getres, [Arg::Hex, Arg::Hex, Arg::Hex]),
-    crate::sys!(nr::SYS_getresgid, "getresgid", sys_getres, [Arg::Hex, Arg::Hex, Arg::Hex]),
+    crate::sys!(
+        nr::SYS_setreuid,
+        "setreuid",
+        sys_set_id2,
+        [Arg::Int, Arg::Int]
+    ),
+    crate::sys!(
+        nr::SYS_setregid,
+        "setregid",
+        sys_set_id2,
+        [Arg::Int, Arg::Int]
+    ),
+    crate::sys!(
+        nr::SYS_setresuid,
+        "setresuid",
+        sys_set_id3,
+        [Arg::Int, Arg::Int, Arg::Int]
+    ),
+    crate::sys!(
+        nr::SYS_setresgid,
+        "setresgid",
+        sys_set_id3,
+        [Arg::Int, Arg::Int, Arg::Int]
+    ),
+    crate::sys!(
+        nr::SYS_getresuid,
+        "getresuid",
+        sys_getres,
+        [Arg::Hex, Arg::Hex, Arg::Hex]
+    ),
+    crate::sys!(
+        nr::SYS_getresgid,
+        "getresgid",
+        sys_getres,
+        [Arg::Hex, Arg::Hex, Arg::Hex]
+    ),
 ];
 
 /// The caller's PID (for a thread of the kernel's ring-3 tests, which has

@@ -41,7 +41,11 @@ fn fork_and_wait_from_ring_3() -> KResult<()> {
     let p = UserProg::new(&text)?;
     let before = ptable::lock().nprocs();
     let (_, status) = p.run_proc(|_| {})?;
-    assert_eq!(status, exited(42), "the parent saw the child's exit code 42");
+    assert_eq!(
+        status,
+        exited(42),
+        "the parent saw the child's exit code 42"
+    );
     assert_eq!(ptable::lock().nprocs(), before, "parent and child are gone");
     Ok(())
 }

@@ -66,7 +66,9 @@ impl KStack {
                 }
             };
             let va = base + PAGE * (i as u64 + 1);
-            if let Err(e) = pmap::kenter_pa(va, pa, VmProt::READ | VmProt::WRITE, MemAttr::WriteBack) {
+            if let Err(e) =
+                pmap::kenter_pa(va, pa, VmProt::READ | VmProt::WRITE, MemAttr::WriteBack)
+            {
                 physmem::free_page(pa);
                 result = Err(e);
                 break;
@@ -117,7 +119,10 @@ impl KStack {
     /// switch to the thread runs `entry`.
     pub fn prepare_first_switch(&self, md: &Md, top: u64, entry: ThreadEntry) {
         let (bottom, stack_top) = self.range();
-        assert!(top > bottom + 1024 && top <= stack_top, "switch frame outside the stack");
+        assert!(
+            top > bottom + 1024 && top <= stack_top,
+            "switch frame outside the stack"
+        );
         // SAFETY: the stack is this value's, mapped, and its thread has not
         // run yet; the frame goes just below `top`, inside the stack.
         unsafe { crate::arch::x86_64::switch::prepare_stack(md, top, entry, 0) }

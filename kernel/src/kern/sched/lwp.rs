@@ -424,7 +424,11 @@ pub fn exit(status: i32) -> ! {
     let mut g = sched::lock();
     let idx = l.index();
     g.slot(idx).stat = Stat::Zombie;
-    let me = g.slot(idx).lwp.clone().expect("running thread without a table entry");
+    let me = g
+        .slot(idx)
+        .lwp
+        .clone()
+        .expect("running thread without a table entry");
     sched::push_dead(&mut g, me);
     g.wake_channel(l.join_chan(), true, WakeReason::Wakeup);
     sched::mi_switch(g);

@@ -79,6 +79,9 @@ fn idle_loop(_: usize) {
 /// The clock interrupt's machine-independent work (hardclock): callouts
 /// that are due, and the running thread's quantum.
 pub fn hardclock() {
+    // The serial console has no receive interrupt wired: typed bytes are
+    // collected here, each tick.
+    crate::dev::console::poll_input();
     callout::tick(apic::ticks());
     sched::clock_tick();
 }
@@ -112,10 +115,7 @@ pub fn may_sleep() -> bool {
     let Some(cpu) = percpu::try_this_cpu() else {
         return false;
     };
-    sched::started()
-        && cpu.spin_held() == 0
-        && cpu.intr_depth() == 0
-        && interrupts::are_enabled()
+    sched::started() && cpu.spin_held() == 0 && cpu.intr_depth() == 0 && interrupts::are_enabled()
 }
 
 /// The running thread's name, for the double-fault report (no locks

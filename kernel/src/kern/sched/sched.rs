@@ -572,7 +572,9 @@ pub const SYSCALLS: crate::kern::syscall::table::SysList = &[crate::sys!(
 )];
 
 /// sched_yield(2).
-pub fn sys_sched_yield(_: &mut crate::kern::syscall::SyscallCtx<'_>) -> crate::kern::syscall::SysResult {
+pub fn sys_sched_yield(
+    _: &mut crate::kern::syscall::SyscallCtx<'_>,
+) -> crate::kern::syscall::SysResult {
     yield_now();
     Ok(0)
 }

@@ -113,7 +113,8 @@ impl Ticket {
         let l = sched::curlwp();
         let mut g = sched::lock();
         if self.interruptible
-            && l.interrupt_pending.load(core::sync::atomic::Ordering::SeqCst)
+            && l.interrupt_pending
+                .load(core::sync::atomic::Ordering::SeqCst)
             && g.slot(self.idx).stat == Stat::Sleeping
         {
             g.sleepq_remove(self.idx);
@@ -122,7 +123,8 @@ impl Ticket {
             s.wake = WakeReason::Signal;
         }
         if g.slot(self.idx).stat == Stat::Sleeping {
-            l.nswitch.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+            l.nswitch
+                .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
             sched::mi_switch(g);
             g = sched::lock();
         }

@@ -25,7 +25,11 @@ fn a_thread_is_created_runs_exits_and_is_reaped() -> KResult<()> {
     let before = sched::nlwps();
     let t = lwp::kthread_create("t1", body, 77)?;
     assert_eq!(lwp::join(t), 0);
-    assert_eq!(RAN.load(Ordering::SeqCst), 77, "the thread ran its entry with its argument");
+    assert_eq!(
+        RAN.load(Ordering::SeqCst),
+        77,
+        "the thread ran its entry with its argument"
+    );
     assert_eq!(sched::nlwps(), before, "the slot was freed");
     sched::check_invariants().expect("scheduler invariants");
     Ok(())
@@ -74,7 +78,10 @@ fn threads_have_names_and_stacks_with_guard_pages() -> KResult<()> {
     assert_eq!(t.name().as_str(), "named-thread-lon", "names keep 16 bytes");
     let (bottom, top) = t.kstack_range();
     assert_eq!(top - bottom, (kstack::KSTACK_PAGES as u64) * 4096);
-    assert!(bottom >= crate::uvm::map::KERNEL_MAP_BASE, "stacks come from the kernel map");
+    assert!(
+        bottom >= crate::uvm::map::KERNEL_MAP_BASE,
+        "stacks come from the kernel map"
+    );
     let entry = crate::uvm::map::kernel_map()
         .lookup(bottom - 4096)
         .expect("the guard page belongs to the stack's kernel-map entry");
@@ -123,7 +130,10 @@ fn two_busy_threads_both_make_progress_by_preemption() -> KResult<()> {
     let b = lwp::kthread_create("spin-b", spin, 1)?;
     // Sleep for 30 ticks; the two spinners share the CPU meanwhile.
     let _ = sleepq::sleep(sleepq::chan(&STOP), false, Some(30));
-    let (ca, cb) = (COUNT[0].load(Ordering::SeqCst), COUNT[1].load(Ordering::SeqCst));
+    let (ca, cb) = (
+        COUNT[0].load(Ordering::SeqCst),
+        COUNT[1].load(Ordering::SeqCst),
+    );
     STOP.store(true, Ordering::SeqCst);
     lwp::join(a);
     lwp::join(b);
@@ -187,7 +197,11 @@ fn a_wakeup_before_the_timeout_ends_the_sleep_early() -> KResult<()> {
     lwp::join(t);
     assert!(WOKE.load(Ordering::SeqCst), "woken, not timed out");
     assert!(apic::ticks() - t0 < 100);
-    assert_eq!(super::callout::pending(), 0, "the timeout callout was cancelled");
+    assert_eq!(
+        super::callout::pending(),
+        0,
+        "the timeout callout was cancelled"
+    );
     Ok(())
 }
 
@@ -339,7 +353,10 @@ fn a_sleepable_mutex_serialises_threads_that_sleep_inside_it() -> KResult<()> {
         lwp::join(t);
     }
     assert_eq!(*M.lock(), 60, "no increment was lost");
-    assert!(M.contended.load(Ordering::Relaxed) > before, "threads had to wait");
+    assert!(
+        M.contended.load(Ordering::Relaxed) > before,
+        "threads had to wait"
+    );
     Ok(())
 }
 
@@ -384,7 +401,10 @@ fn a_rwlock_admits_many_readers_or_one_writer() -> KResult<()> {
     }
     assert!(!BAD.load(Ordering::SeqCst), "a writer overlapped readers");
     assert_eq!(*L.read(), 10);
-    assert!(MAX_READERS.load(Ordering::SeqCst) >= 2, "readers shared the lock");
+    assert!(
+        MAX_READERS.load(Ordering::SeqCst) >= 2,
+        "readers shared the lock"
+    );
     Ok(())
 }
 

@@ -65,7 +65,11 @@ impl Itimers {
         let t = self.real.as_mut().expect("just made");
         let now = apic::ticks();
         let old = (
-            if t.deadline > now { t.deadline - now } else { 0 },
+            if t.deadline > now {
+                t.deadline - now
+            } else {
+                0
+            },
             t.interval,
         );
         t.callout.stop();
@@ -116,5 +120,8 @@ fn fire(pid: usize) {
             }
         }
     }
-    super::post(&p, super::SigInfo::kernel(SIGALRM).with_code(ferrite_abi::sicode::SI_TIMER));
+    super::post(
+        &p,
+        super::SigInfo::kernel(SIGALRM).with_code(ferrite_abi::sicode::SI_TIMER),
+    );
 }

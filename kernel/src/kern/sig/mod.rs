@@ -50,8 +50,9 @@ pub mod sys;
 use crate::arch::x86_64::trap::{FaultCause, TrapFrame, TrapKind};
 use crate::kern::proc::Proc;
 use crate::kern::sched::lwp::Lwp;
+use crate::kern::sched::sleepq;
 use crate::kern::sched::spinlock::SpinLock;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use ferrite_abi::sicode;
 use ferrite_abi::signal::{self as s, DefaultAction, SigSet};
 use ferrite_abi::{Errno, StackT, WaitStatus};
@@ -136,9 +137,7 @@ impl SigInfo {
         use ferrite_abi::Siginfo;
         match self.signo {
             s::SIGCHLD => Siginfo::child(self.code, self.pid as i32, self.uid, self.status, 0, 0),
-            s::SIGSEGV | s::SIGBUS | s::SIGILL | s::SIGFPE | s::SIGTRAP
-                if self.code > 0 =>
-            {
+            s::SIGSEGV | s::SIGBUS | s::SIGILL | s::SIGFPE | s::SIGTRAP if self.code > 0 => {
                 Siginfo::fault(self.signo, self.code, self.addr)
             }
             _ if self.code == sicode::SI_QUEUE || self.code == sicode::SI_TIMER => {
@@ -316,15 +315,19 @@ fn ignored(sig: i32, act: &SigAction) -> bool {
         return false;
     }
     act.is_ignore()
-        || (act.is_default()
-            && matches!(s::default_action(sig), Some(DefaultAction::Ign)))
+        || (act.is_default() && matches!(s::default_action(sig), Some(DefaultAction::Ign)))
 }
 
 /// Recompute whether `l` must look at its signals before returning to user
 /// mode, and wake it from an interruptible sleep if so.
 fn notify(p: &Proc, l: &Lwp) {
     let mask = l.sig.mask();
-    let pending = p.sig.lock().pending.set.union(l.sig.inner.lock().pending.set);
+    let pending = p
+        .sig
+        .lock()
+        .pending
+        .set
+        .union(l.sig.inner.lock().pending.set);
     let deliverable = !pending.difference(mask).is_empty() || pending.contains(s::SIGKILL);
     if deliverable {
         crate::kern::sched::lwp::interrupt(l);
@@ -345,7 +348,11 @@ pub fn post(p: &Proc, info: SigInfo) {
         // A stop discards pending continues, a continue pending stops.
         if SigSet::STOP.contains(sig) {
             st.pending.discard(SigSet::single(s::SIGCONT));
-            l.sig.inner.lock().pending.discard(SigSet::single(s::SIGCONT));
+            l.sig
+                .inner
+                .lock()
+                .pending
+                .discard(SigSet::single(s::SIGCONT));
             crate::kern::sched::lwp::forget_continue(&l);
         } else if sig == s::SIGCONT {
             st.pending.discard(SigSet::STOP);
@@ -390,10 +397,48 @@ pub fn send_to_curproc(sig: i32) {
     }
 }
 
+/// Terminal signals typed but not yet sent: a bit per signal number.
+static TTY_PENDING: AtomicU64 = AtomicU64::new(0);
+/// The foreground group they go to.
+static TTY_PGRP: AtomicU32 = AtomicU32::new(0);
+
 /// A terminal key wants `sig` (SIGINT, SIGTSTP, SIGQUIT) sent to the
-/// terminal's foreground process group.
+/// terminal's foreground process group `pgid`.
+///
+/// Called from the clock interrupt (console input is polled there), where
+/// walking a process group (which allocates) is not allowed: the signal
+/// is recorded and the `ttysig` thread sends it.
 pub fn tty_signal(pgid: u32, sig: i32) {
-    sys::kill_pgrp(pgid, SigInfo::kernel(sig));
+    if !(1..64).contains(&sig) {
+        return;
+    }
+    TTY_PGRP.store(pgid, Ordering::Relaxed);
+    TTY_PENDING.fetch_or(1 << sig, Ordering::Release);
+    sleepq::wakeup(sleepq::chan(&TTY_PENDING));
+}
+
+/// The `ttysig` thread: sends the terminal signals `tty_signal` recorded.
+fn ttysig_main(_: usize) {
+    loop {
+        let chan = sleepq::chan(&TTY_PENDING);
+        let _ = sleepq::sleep_until(chan, false, None, || {
+            TTY_PENDING.load(Ordering::Acquire) != 0
+        });
+        let bits = TTY_PENDING.swap(0, Ordering::Acquire);
+        let pgid = TTY_PGRP.load(Ordering::Relaxed);
+        for sig in 1..64 {
+            if bits & (1 << sig) != 0 {
+                sys::kill_pgrp(pgid, SigInfo::kernel(sig));
+            }
+        }
+    }
+}
+
+/// Start the `ttysig` thread (boot, before the first process).
+pub fn init() {
+    if let Err(e) = crate::kern::sched::lwp::kthread_create("ttysig", ttysig_main, 0) {
+        log::error!("sig: no ttysig thread ({e:?}): terminal keys will not signal");
+    }
 }
 
 /// True if the current thread has signal work before returning to user
@@ -496,9 +541,7 @@ pub fn syscall_restart(frame: &mut TrapFrame, act: Option<&SigAction>) {
 /// Set up the handler's frame for `info` on the user stack.
 fn sendsig(p: &Proc, l: &Lwp, frame: &mut TrapFrame, info: SigInfo, act: SigAction) {
     use crate::arch::x86_64::{fpu, sigframe};
-    use ferrite_abi::layout::sigframe::{
-        UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS, sigframe_layout,
-    };
+    use ferrite_abi::layout::sigframe::{UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS, sigframe_layout};
     let sig = info.signo;
     // The mask to restore: the one rt_sigsuspend replaced, or the current.
     let oldmask = l.sig.take_saved_mask().unwrap_or(l.sig.mask());
@@ -512,7 +555,9 @@ fn sendsig(p: &Proc, l: &Lwp, frame: &mut TrapFrame, info: SigInfo, act: SigActi
     let sp = if use_alt {
         alt.ss_sp + alt.ss_size
     } else {
-        frame.rsp.wrapping_sub(ferrite_abi::layout::sigframe::RED_ZONE)
+        frame
+            .rsp
+            .wrapping_sub(ferrite_abi::layout::sigframe::RED_ZONE)
     };
     let Some(layout) = sigframe_layout(sp, 512) else {
         return force_segv(p, l);
@@ -534,7 +579,14 @@ fn sendsig(p: &Proc, l: &Lwp, frame: &mut TrapFrame, info: SigInfo, act: SigActi
             uc_flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
             uc_link: 0,
             uc_stack: stack,
-            uc_mcontext: sigframe::context_of(frame, trapno, err, cr2, oldmask.bits(), layout.fpstate),
+            uc_mcontext: sigframe::context_of(
+                frame,
+                trapno,
+                err,
+                cr2,
+                oldmask.bits(),
+                layout.fpstate,
+            ),
             uc_sigmask: oldmask.bits(),
         },
         info: info.to_abi(),

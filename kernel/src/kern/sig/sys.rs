@@ -11,21 +11,71 @@ use ferrite_abi::syscall as nr;
 use ferrite_abi::{KernelSigaction, StackT};
 
 pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
-    crate::sys!(nr::SYS_rt_sigaction, "rt_sigaction", sys_rt_sigaction, [Arg::Signal, Arg::Hex, Arg::Hex, Arg::Int]),
-    crate::sys!(nr::SYS_rt_sigprocmask, "rt_sigprocmask", sys_rt_sigprocmask, [Arg::Int, Arg::Hex, Arg::Hex, Arg::Int]),
-    crate::sys!(nr::SYS_rt_sigpending, "rt_sigpending", sys_rt_sigpending, [Arg::Hex, Arg::Int]),
-    crate::sys!(nr::SYS_sigaltstack, "sigaltstack", sys_sigaltstack, [Arg::Hex, Arg::Hex]),
+    crate::sys!(
+        nr::SYS_rt_sigaction,
+        "rt_sigaction",
+        sys_rt_sigaction,
+        [Arg::Signal, Arg::Hex, Arg::Hex, Arg::Int]
+    ),
+    crate::sys!(
+        nr::SYS_rt_sigprocmask,
+        "rt_sigprocmask",
+        sys_rt_sigprocmask,
+        [Arg::Int, Arg::Hex, Arg::Hex, Arg::Int]
+    ),
+    crate::sys!(
+        nr::SYS_rt_sigpending,
+        "rt_sigpending",
+        sys_rt_sigpending,
+        [Arg::Hex, Arg::Int]
+    ),
+    crate::sys!(
+        nr::SYS_sigaltstack,
+        "sigaltstack",
+        sys_sigaltstack,
+        [Arg::Hex, Arg::Hex]
+    ),
     crate::sys!(nr::SYS_kill, "kill", sys_kill, [Arg::Int, Arg::Signal]),
     crate::sys!(nr::SYS_tkill, "tkill", sys_tkill, [Arg::Int, Arg::Signal]),
-    crate::sys!(nr::SYS_tgkill, "tgkill", sys_tgkill, [Arg::Int, Arg::Int, Arg::Signal]),
+    crate::sys!(
+        nr::SYS_tgkill,
+        "tgkill",
+        sys_tgkill,
+        [Arg::Int, Arg::Int, Arg::Signal]
+    ),
     crate::sys!(nr::SYS_rt_sigreturn, "rt_sigreturn", sys_rt_sigreturn, []),
-    crate::sys!(nr::SYS_rt_sigsuspend, "rt_sigsuspend", sys_rt_sigsuspend, [Arg::Hex, Arg::Int]),
+    crate::sys!(
+        nr::SYS_rt_sigsuspend,
+        "rt_sigsuspend",
+        sys_rt_sigsuspend,
+        [Arg::Hex, Arg::Int]
+    ),
     crate::sys!(nr::SYS_pause, "pause", sys_pause, []),
     crate::sys!(nr::SYS_alarm, "alarm", sys_alarm, [Arg::Int]),
-    crate::sys!(nr::SYS_setitimer, "setitimer", sys_setitimer, [Arg::Int, Arg::Hex, Arg::Hex]),
-    crate::sys!(nr::SYS_getitimer, "getitimer", sys_getitimer, [Arg::Int, Arg::Hex]),
-    crate::sys!(nr::SYS_rt_sigtimedwait, "rt_sigtimedwait", sys_rt_sigtimedwait, [Arg::Hex, Arg::Hex, Arg::Hex, Arg::Int]),
-    crate::sys!(nr::SYS_rt_sigqueueinfo, "rt_sigqueueinfo", sys_rt_sigqueueinfo, [Arg::Int, Arg::Signal, Arg::Hex]),
+    crate::sys!(
+        nr::SYS_setitimer,
+        "setitimer",
+        sys_setitimer,
+        [Arg::Int, Arg::Hex, Arg::Hex]
+    ),
+    crate::sys!(
+        nr::SYS_getitimer,
+        "getitimer",
+        sys_getitimer,
+        [Arg::Int, Arg::Hex]
+    ),
+    crate::sys!(
+        nr::SYS_rt_sigtimedwait,
+        "rt_sigtimedwait",
+        sys_rt_sigtimedwait,
+        [Arg::Hex, Arg::Hex, Arg::Hex, Arg::Int]
+    ),
+    crate::sys!(
+        nr::SYS_rt_sigqueueinfo,
+        "rt_sigqueueinfo",
+        sys_rt_sigqueueinfo,
+        [Arg::Int, Arg::Signal, Arg::Hex]
+    ),
 ];
 
 const SIGSET_SIZE: u64 = 8;
@@ -141,8 +191,7 @@ pub fn sys_sigaltstack(ctx: &mut SyscallCtx<'_>) -> SysResult {
     let l = crate::kern::sched::curlwp();
     let sp = ctx.frame.rsp;
     let cur = l.sig.inner.lock().altstack;
-    let on_stack = cur.ss_flags & s::SS_DISABLE == 0
-        && sp.wrapping_sub(cur.ss_sp) < cur.ss_size;
+    let on_stack = cur.ss_flags & s::SS_DISABLE == 0 && sp.wrapping_sub(cur.ss_sp) < cur.ss_size;
     let new = if ss_ptr != 0 {
         let mut b = [0u8; StackT::SIZE];
         copy::copyin(&mut b, ss_ptr).map_err(fault)?;
@@ -216,7 +265,10 @@ pub fn sys_kill(ctx: &mut SyscallCtx<'_>) -> SysResult {
             post(&target, info);
         }
         0 => {
-            let pgid = ptable::lock().get(me.pid()).map(|s| s.pgid).ok_or(Errno::ESRCH)?;
+            let pgid = ptable::lock()
+                .get(me.pid())
+                .map(|s| s.pgid)
+                .ok_or(Errno::ESRCH)?;
             if !kill_pgrp(pgid, info) {
                 return Err(Errno::ESRCH);
             }
@@ -273,7 +325,11 @@ pub fn sys_tkill(ctx: &mut SyscallCtx<'_>) -> SysResult {
 
 /// tgkill(tgid, tid, sig)
 pub fn sys_tgkill(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    kill_thread(Some(ctx.arg(0) as i32), ctx.arg(1) as i32, ctx.arg(2) as i64)
+    kill_thread(
+        Some(ctx.arg(0) as i32),
+        ctx.arg(1) as i32,
+        ctx.arg(2) as i64,
+    )
 }
 
 /// rt_sigreturn(): the handler is done; back to the interrupted context.

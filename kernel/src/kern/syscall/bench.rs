@@ -55,17 +55,19 @@ pub fn user_zero_fill(pages: u32) -> u64 {
         &mov_r12d(pages),
         RDTSC_TO_R13,
         // loop:
-        &[0xc6, 0x07, 0x01], // mov byte [rdi], 1
+        &[0xc6, 0x07, 0x01],                         // mov byte [rdi], 1
         &[0x48, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00], // add rdi, 4096
-        &[0x41, 0xff, 0xcc], // dec r12d
-        &[0x75, 0xf1],       // jnz loop (-15)
+        &[0x41, 0xff, 0xcc],                         // dec r12d
+        &[0x75, 0xf1],                               // jnz loop (-15)
         RDTSC_STORE_EXIT,
         &EXIT_EDI,
     ]);
     let p = UserProg::new(&text).expect("bench program");
-    let area = p
-        .vs
-        .map(MapRequest::anon(pages as u64 * PAGE, VmProt::READ | VmProt::WRITE))
+    let area =
+        p.vs.map(MapRequest::anon(
+            pages as u64 * PAGE,
+            VmProt::READ | VmProt::WRITE,
+        ))
         .expect("bench area");
     p.run(|f| {
         f.rdi = area;
@@ -79,7 +81,11 @@ pub fn user_zero_fill(pages: u32) -> u64 {
 pub fn run() {
     // A first run warms QEMU's translation caches.
     syscall_null(100);
-    crate::bench::report("null system call round trip (getppid from ring 3)", syscall_null(10_000), "cycles");
+    crate::bench::report(
+        "null system call round trip (getppid from ring 3)",
+        syscall_null(10_000),
+        "cycles",
+    );
     user_zero_fill(64);
     crate::bench::report(
         "user page fault round trip, zero fill (ring 3 write loop)",

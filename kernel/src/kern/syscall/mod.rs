@@ -58,7 +58,9 @@ fn report_enosys(nr: u64) -> bool {
 pub fn syscall(frame: &mut TrapFrame) {
     CALLS.fetch_add(1, Ordering::Relaxed);
     let nr = frame.rax;
-    let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
+    let args = [
+        frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
+    ];
     let entry = table::lookup(nr);
     let result = match entry {
         Some(e) => {

@@ -46,6 +46,18 @@ const LISTS: &[SysList] = &[
     crate::kern::proc::sys_id::SYSCALLS,
     crate::kern::sig::sys::SYSCALLS,
     super::ferrite::SYSCALLS,
+    crate::kern::time::SYSCALLS,
+    crate::kern::random::SYSCALLS,
+    crate::kern::resource::SYSCALLS,
+    crate::kern::sys_misc::SYSCALLS,
+    crate::kern::file::sys_descrip::SYSCALLS,
+    crate::kern::file::sys_generic::SYSCALLS,
+    crate::kern::file::pipe::SYSCALLS,
+    crate::kern::file::poll::SYSCALLS,
+    crate::fs::vfs_syscalls::SYSCALLS,
+    crate::fs::vfs_stat::SYSCALLS,
+    crate::fs::vfs_getcwd::SYSCALLS,
+    crate::uvm::mmap::SYSCALLS,
 ];
 
 const fn build(lists: &[SysList]) -> [Option<SysEnt>; NSYSENT] {

@@ -55,15 +55,21 @@ fn an_unknown_system_call_number_gets_enosys() -> KResult<()> {
 }
 
 /// `mov byte [rdi], 7; movzx edi, byte [rdi]; exit(edi)`
-const TOUCH: &[u8] = &[0xc6, 0x07, 0x07, 0x0f, 0xb6, 0x3f, 0xb8, 0x3c, 0, 0, 0, 0x0f, 0x05];
+const TOUCH: &[u8] = &[
+    0xc6, 0x07, 0x07, 0x0f, 0xb6, 0x3f, 0xb8, 0x3c, 0, 0, 0, 0x0f, 0x05,
+];
 
 #[ktest]
 fn a_user_fault_on_a_zero_fill_page_is_resolved() -> KResult<()> {
     let p = UserProg::new(TOUCH)?;
-    let before = crate::uvm::fault::STATS.zero_fills.load(core::sync::atomic::Ordering::Relaxed);
+    let before = crate::uvm::fault::STATS
+        .zero_fills
+        .load(core::sync::atomic::Ordering::Relaxed);
     // The data page was never touched: the write faults and is zero filled.
     assert_eq!(p.run(|f| f.rdi = DATA + 100)?, exited(7));
-    let after = crate::uvm::fault::STATS.zero_fills.load(core::sync::atomic::Ordering::Relaxed);
+    let after = crate::uvm::fault::STATS
+        .zero_fills
+        .load(core::sync::atomic::Ordering::Relaxed);
     assert!(after > before, "the user write was a zero-fill fault");
     Ok(())
 }
@@ -71,7 +77,8 @@ fn a_user_fault_on_a_zero_fill_page_is_resolved() -> KResult<()> {
 #[ktest]
 fn a_user_write_to_a_read_only_page_kills_the_thread_with_sigsegv() -> KResult<()> {
     let p = UserProg::new(TOUCH)?;
-    let ro = p.vs.map(MapRequest::anon(PAGE, VmProt::READ).at(0x60_0000))?;
+    let ro =
+        p.vs.map(MapRequest::anon(PAGE, VmProt::READ).at(0x60_0000))?;
     assert_eq!(p.run(|f| f.rdi = ro)?, SIGSEGV);
     // Writing into its own code page (read/execute) too.
     assert_eq!(p.run(|f| f.rdi = crate::ktest::user::CODE)?, SIGSEGV);
@@ -124,7 +131,11 @@ fn a_non_canonical_return_address_takes_the_iretq_path_and_the_kernel_survives()
     let before = refused();
     let p = UserProg::new(&prog(0x7fff_ffff_f800))?;
     assert_eq!(p.run(|_| {})?, SIGSEGV);
-    assert_eq!(refused(), before + 1, "sysret must not be used for the top page");
+    assert_eq!(
+        refused(),
+        before + 1,
+        "sysret must not be used for the top page"
+    );
     // Non-canonical (the SYSRET #GP pitfall): iretq faults in ring 0 and
     // the fault is turned into the program's #GP.
     let before = refused();
@@ -185,7 +196,7 @@ fn fpu_state_is_private_to_each_user_thread() -> KResult<()> {
     let n: u32 = 200;
     let nb = n.to_le_bytes();
     let text = code(&[
-        &[0x66, 0x48, 0x0f, 0x6e, 0xc7],         // movq xmm0, rdi
+        &[0x66, 0x48, 0x0f, 0x6e, 0xc7],           // movq xmm0, rdi
         &[0x41, 0xbc, nb[0], nb[1], nb[2], nb[3]], // mov r12d, n
         // loop:
         &mov_eax(ferrite_abi::syscall::SYS_sched_yield as u32),
@@ -207,6 +218,10 @@ fn fpu_state_is_private_to_each_user_thread() -> KResult<()> {
     let tb = b.start(|f| f.rdi = 0x5555_6666_7777_8888)?;
     let sa = crate::kern::sched::lwp::join(ta);
     let sb = crate::kern::sched::lwp::join(tb);
-    assert_eq!((sa, sb), (exited(0), exited(0)), "xmm0 kept across switches");
+    assert_eq!(
+        (sa, sb),
+        (exited(0), exited(0)),
+        "xmm0 kept across switches"
+    );
     Ok(())
 }

@@ -56,7 +56,11 @@ fn write_arg(out: &mut String, kind: Arg, v: u64) {
 fn write_str_arg(out: &mut String, addr: u64) -> core::fmt::Result {
     let mut buf = [0u8; 65];
     match crate::uvm::copy::copyinstr(addr, &mut buf) {
-        Ok(n) => write!(out, "\"{}\"", String::from_utf8_lossy(&buf[..n]).escape_debug()),
+        Ok(n) => write!(
+            out,
+            "\"{}\"",
+            String::from_utf8_lossy(&buf[..n]).escape_debug()
+        ),
         Err(crate::uvm::copy::StrError::TooLong) => write!(
             out,
             "\"{}\"...",
