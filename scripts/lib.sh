@@ -5,9 +5,11 @@ KERNEL_TARGET=x86_64-unknown-none
 KERNEL_ELF="$ROOT/target/$KERNEL_TARGET/release/ferrite"
 BOOT_TOOL="$ROOT/target/release/ferrite-boot"
 USERLAND_TARGET=x86_64-unknown-linux-musl
-# Cargo's output directory of the userland binaries (the `userland` profile);
-# `ferrite-boot --userland` packs it into the initramfs.
-USERLAND_DIR="$ROOT/target/$USERLAND_TARGET/userland"
+# What `ferrite-boot --userland` packs into the initramfs: links to exactly
+# the executables the last build_userland produced. (Cargo's own output
+# directory, target/$USERLAND_TARGET/userland, also keeps the binaries of
+# targets that no longer exist, which the tool would pack too.)
+USERLAND_DIR="$ROOT/target/$USERLAND_TARGET/userland-pack"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -28,7 +30,9 @@ build_kernel() {
 }
 
 # The userland: every crate under userland/ that exists (static musl
-# binaries, `userland` profile), so the build works while crates are added.
+# binaries, `userland` profile), so the build works while crates are added;
+# then USERLAND_DIR is made anew with a link to each executable cargo
+# reported for this build (its JSON messages' "executable" paths).
 build_userland() {
     step "building the userland (static $USERLAND_TARGET binaries, userland profile)"
     local manifest name pkgs=()
@@ -46,6 +50,19 @@ build_userland() {
         echo "no userland crates under userland/; nothing to build" >&2
         return 0
     fi
-    (cd "$ROOT" && cargo build --profile userland --target "$USERLAND_TARGET" "${pkgs[@]}") \
-        || die "building the userland failed (see above)"
+    local messages
+    messages=$(mktemp) || die "mktemp failed"
+    if ! (cd "$ROOT" && cargo build --profile userland --target "$USERLAND_TARGET" "${pkgs[@]}" \
+            --message-format=json-render-diagnostics >"$messages"); then
+        rm -f "$messages"
+        die "building the userland failed (see above)"
+    fi
+    rm -rf "$USERLAND_DIR"
+    mkdir -p "$USERLAND_DIR" || die "cannot create $USERLAND_DIR"
+    local exe
+    while read -r exe; do
+        ln -s "$exe" "$USERLAND_DIR/$(basename "$exe")" || die "cannot link $exe into $USERLAND_DIR"
+    done < <(sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' "$messages")
+    rm -f "$messages"
+    [ -e "$USERLAND_DIR/init" ] || die "the userland build reported no init executable"
 }

@@ -85,14 +85,23 @@ step "userland suite on Linux (this host, the reference)"
 ul_passed=0
 ul_failed=0
 ul_skipped=0
-if [ -x "$USERLAND_DIR/testrun" ]; then
-    # testrun runs every program in --dir: the utest-* binaries under their
-    # program names, as /bin/tests holds them on Ferrite.
-    mkdir -p "$LOGDIR/tests"
+# test_links DIR: DIR/<prog> for every test program, as /bin/tests holds
+# them on Ferrite: a link to utests per name `utests --multicall-list`
+# prints (the program runs by the name it is started under), and any
+# single-program utest-<prog> binary.
+test_links() {
+    local prog bin
+    mkdir -p "$1" || return 1
+    for prog in $("$USERLAND_DIR/utests" --multicall-list); do
+        ln -s "$USERLAND_DIR/utests" "$1/$prog" || return 1
+    done
     for bin in "$USERLAND_DIR"/utest-*; do
         [ -f "$bin" ] && [ -x "$bin" ] || continue
-        cp "$bin" "$LOGDIR/tests/$(basename "$bin" | sed 's/^utest-//')"
+        ln -s "$bin" "$1/${bin##*/utest-}" || return 1
     done
+}
+if [ -x "$USERLAND_DIR/testrun" ] && [ -x "$USERLAND_DIR/utests" ] \
+        && "$USERLAND_DIR/utests" --multicall-list >/dev/null && test_links "$LOGDIR/tests"; then
     "$USERLAND_DIR/testrun" --dir "$LOGDIR/tests" ${FILTER:+"$FILTER"} 2>&1 | tee "$LOGDIR/linux.log"
     ul_status=${PIPESTATUS[0]}
     # testrun's last line: "user: N passed, M failed, K skipped".
@@ -107,7 +116,8 @@ if [ -x "$USERLAND_DIR/testrun" ]; then
         ul_passed=0; ul_failed=1; ul_skipped=0
     fi
 else
-    echo "no testrun in $USERLAND_DIR: the userland suite was not built" >&2
+    echo "no testrun or utests (or no program list from utests) in $USERLAND_DIR:" \
+         "the userland suite was not built" >&2
     ul_failed=1
 fi
 

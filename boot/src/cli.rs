@@ -41,11 +41,14 @@ common options:
   --qemu PATH           QEMU binary (default: qemu-system-x86_64 from PATH)
   --cpu-flags FLAGS     extra CPU features for the qemu64 model, e.g. +pdpe1gb
 
-initramfs options (all commands; the archive is the bootloader's ramdisk):
+initramfs options (all commands; the gzipped archive is the ramdisk):
   --userland DIR        pack cargo's userland output directory
                         (target/x86_64-unknown-linux-musl/userland): init as
-                        /init, utest-P as /bin/tests/P, ubench-N as
-                        /bin/bench/N, any other executable as /bin/NAME
+                        /init, any other executable as /bin/NAME; for every
+                        program P that `utests --multicall-list` prints, a
+                        link /bin/tests/P -> /bin/utests (ubench: /bin/bench/P
+                        -> /bin/ubench); utest-P as /bin/tests/P, ubench-N as
+                        /bin/bench/N
   --add HOST[:GUEST]    also pack a host file, keeping its permissions
                         (GUEST defaults to /bin/<file name>); repeatable
 
@@ -334,7 +337,7 @@ where
     if opts.user && opts.userland.is_none() {
         return Err(Error::usage(
             "--user needs --userland DIR (the userland binaries, with testrun and the \
-             utest-* programs)",
+             utests multi-call binary)",
         ));
     }
     if opts.init_args.is_some() && !opts.has_initramfs() {

@@ -184,10 +184,11 @@ pub fn ensure_image(
     // full ELF on the host.
     let stripped = image.with_extension(format!("elf.tmp{}", std::process::id()));
     strip_debug_info(kernel, &stripped)?;
-    // The bootloader takes the ramdisk as a file.
-    let cpio = image.with_extension(format!("cpio.tmp{}", std::process::id()));
+    // The bootloader takes the ramdisk as a file: the archive, gzipped
+    // (compressed only here, when an image is built).
+    let cpio = image.with_extension(format!("cpio.gz.tmp{}", std::process::id()));
     if let Some(r) = ramdisk {
-        fs::write(&cpio, &r.bytes).map_err(|e| {
+        fs::write(&cpio, r.ramdisk()).map_err(|e| {
             let _ = fs::remove_file(&stripped);
             Error::io(format!("writing the initramfs {}", cpio.display()), e)
         })?;

@@ -2,19 +2,27 @@
 //! bootloader loads as the ramdisk, under which guest paths, and the
 //! archive itself (written with `ferrite-cpio`) and its content hash.
 //!
-//! Layout (see [`userland_guest_path`] for the name rules):
+//! Layout (see [`userland_guest_path`] and [`crate::multicall`]):
 //! ```text
 //! /init                 DIR/init
 //! /bin/<name>           every other executable regular file directly in DIR
-//! /bin/tests/<prog>     DIR/utest-<prog>
-//! /bin/bench/<name>     DIR/ubench-<name>
+//! /bin/tests/<prog>     -> /bin/utests, for every program `utests --multicall-list` prints
+//! /bin/bench/<name>     -> /bin/ubench, for every program `ubench --multicall-list` prints
+//! /bin/tests/<prog>     DIR/utest-<prog>    (a single-program binary)
+//! /bin/bench/<name>     DIR/ubench-<name>   (such as ubench-exit0)
 //! /tmp (01777), /dev, /proc, /etc    empty directories
 //! <GUEST>               --add HOST[:GUEST] (default /bin/<file name>)
 //! ```
+//! The links are symbolic links with absolute targets. Two userland files
+//! (or a file and a link) for one guest path are an error; an `--add`
+//! replaces whatever the userland put at its path.
+//!
 //! Members are written in path order with every member's owner, group and
 //! modification time 0, so the same files give the same archive bytes and
 //! the same hash: touching a file does not change the image, editing it
-//! does.
+//! does. The hash is of this uncompressed archive; the ramdisk handed to
+//! the bootloader is its gzip stream ([`crate::compress`]), a pure
+//! function of it, made only when an image is built.
 //!
 //! This module reads the host files; it never builds disk images (see
 //! [`crate::image`]).
@@ -26,7 +34,9 @@ use std::path::{Path, PathBuf};
 
 use ferrite_cpio::Writer;
 
+use crate::compress;
 use crate::error::{Error, Result};
+use crate::multicall;
 
 /// Empty directories every initramfs has, with their permissions.
 pub const SKELETON_DIRS: [(&str, u32); 4] = [
@@ -89,7 +99,8 @@ fn normalise_guest(path: &str) -> std::result::Result<String, String> {
 /// Where a file directly in the userland output directory goes, by its
 /// name; `None` for names that are not packed (hidden files and cargo's
 /// `*.d` dependency files; the caller also skips directories and
-/// non-executable files such as `lib*.rlib`).
+/// non-executable files such as `lib*.rlib`). A multi-call binary goes to
+/// `/bin/<name>` like any other; its links are [`multicall`]'s.
 pub fn userland_guest_path(name: &str) -> Option<String> {
     if name.is_empty() || name.starts_with('.') || name.ends_with(".d") {
         return None;
@@ -106,21 +117,53 @@ pub fn userland_guest_path(name: &str) -> Option<String> {
     Some(format!("/bin/{name}"))
 }
 
-/// One file to pack.
+/// One member to pack.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
-    pub host: PathBuf,
-    /// Permission bits (`& 0o7777`) of the host file.
-    pub perm: u32,
+pub enum Member {
+    /// A host file.
+    File {
+        host: PathBuf,
+        /// Permission bits (`& 0o7777`) of the host file.
+        perm: u32,
+    },
+    /// A symbolic link to a program of a multi-call binary.
+    Link {
+        /// The absolute guest path of the binary (`/bin/utests`).
+        target: String,
+        /// The host binary that listed the program (for messages).
+        binary: PathBuf,
+    },
 }
 
-/// The guest path → host file plan: the userland directory's files, then
-/// the `--add` files (which replace a userland file of the same path).
+impl Member {
+    /// What the member is, for error messages.
+    fn describe(&self) -> String {
+        match self {
+            Member::File { host, .. } => host.display().to_string(),
+            Member::Link { target, binary } => {
+                format!("the link to {target} for a program of {}", binary.display())
+            }
+        }
+    }
+}
+
+/// The guest path → member plan: the userland directory's files and
+/// links, then the `--add` files (which replace a userland member of the
+/// same path).
 pub fn plan(userland: Option<&Path>, adds: &[AddSpec]) -> Result<BTreeMap<String, Member>> {
-    let mut files = BTreeMap::new();
+    let mut members: BTreeMap<String, Member> = BTreeMap::new();
     if let Some(dir) = userland {
         for (guest, member) in scan_userland(dir)? {
-            files.insert(guest, member);
+            if let Some(first) = members.get(&guest) {
+                return Err(Error::usage(format!(
+                    "--userland {}: {} and {} both go to {guest}; remove the one that is \
+                     left over from an older build",
+                    dir.display(),
+                    first.describe(),
+                    member.describe()
+                )));
+            }
+            members.insert(guest, member);
         }
     }
     let mut added = BTreeMap::new();
@@ -145,18 +188,20 @@ pub fn plan(userland: Option<&Path>, adds: &[AddSpec]) -> Result<BTreeMap<String
                 add.host.display()
             )));
         }
-        files.insert(
+        members.insert(
             add.guest.clone(),
-            Member {
+            Member::File {
                 host: add.host.clone(),
                 perm: meta.permissions().mode() & 0o7777,
             },
         );
     }
-    Ok(files)
+    Ok(members)
 }
 
-/// The packable files directly in `dir` (see [`userland_guest_path`]).
+/// The packable files directly in `dir` (see [`userland_guest_path`]) and
+/// the links to the programs of its multi-call binaries, sorted by guest
+/// path (a path may come twice: [`plan`] refuses that).
 fn scan_userland(dir: &Path) -> Result<Vec<(String, Member)>> {
     let entries = fs::read_dir(dir).map_err(|e| {
         Error::usage(format!(
@@ -180,35 +225,59 @@ fn scan_userland(dir: &Path) -> Result<Vec<(String, Member)>> {
             continue; // dangling symlink
         };
         let perm = meta.permissions().mode() & 0o7777;
-        if meta.is_file() && perm & 0o111 != 0 {
-            out.push((
-                guest,
-                Member {
-                    host: entry.path(),
-                    perm,
-                },
-            ));
+        if !(meta.is_file() && perm & 0o111 != 0) {
+            continue;
         }
+        if let Some(link_dir) = multicall::link_dir(&name) {
+            for program in multicall::programs(&entry.path())? {
+                out.push((
+                    format!("{link_dir}/{program}"),
+                    Member::Link {
+                        target: guest.clone(),
+                        binary: entry.path(),
+                    },
+                ));
+            }
+        }
+        out.push((
+            guest,
+            Member::File {
+                host: entry.path(),
+                perm,
+            },
+        ));
     }
+    // Directory order is the file system's: sort, so that which of two
+    // clashing members is named first does not depend on it.
+    out.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.1.describe().cmp(&b.1.describe()))
+    });
     Ok(out)
 }
 
 /// A packed archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Initramfs {
-    pub bytes: Vec<u8>,
-    /// [`content_hash`] of `bytes`.
+    /// The newc archive, uncompressed.
+    pub archive: Vec<u8>,
+    /// [`content_hash`] of `archive`.
     pub hash: u64,
-    /// Guest paths of the packed files, sorted.
+    /// Guest paths of the packed files and links, sorted.
     pub files: Vec<String>,
 }
 
 impl Initramfs {
-    /// Whether a file is packed at `guest` (an absolute path).
+    /// Whether a file or link is packed at `guest` (an absolute path).
     pub fn contains(&self, guest: &str) -> bool {
         self.files
             .binary_search_by(|f| f.as_str().cmp(guest))
             .is_ok()
+    }
+
+    /// The bootloader's ramdisk: the archive, gzipped.
+    pub fn ramdisk(&self) -> Vec<u8> {
+        compress::gzip(&self.archive)
     }
 }
 
@@ -218,36 +287,57 @@ pub fn build(userland: Option<&Path>, adds: &[AddSpec]) -> Result<Option<Initram
     if userland.is_none() && adds.is_empty() {
         return Ok(None);
     }
-    let files = plan(userland, adds)?;
-    let mut data = Vec::with_capacity(files.len());
-    for (guest, member) in &files {
-        let bytes = fs::read(&member.host)
-            .map_err(|e| Error::io(format!("reading {}", member.host.display()), e))?;
-        data.push((guest.as_str(), member.perm, bytes));
+    let members = plan(userland, adds)?;
+    let mut data = Vec::with_capacity(members.len());
+    for (guest, member) in &members {
+        let content = match member {
+            Member::File { host, perm } => Content::File {
+                perm: *perm,
+                bytes: fs::read(host)
+                    .map_err(|e| Error::io(format!("reading {}", host.display()), e))?,
+            },
+            Member::Link { target, .. } => Content::Symlink {
+                target: target.clone(),
+            },
+        };
+        data.push((guest.as_str(), content));
     }
-    let bytes = pack(&data)?;
+    let archive = pack(&data)?;
     Ok(Some(Initramfs {
-        hash: content_hash(&bytes),
-        bytes,
-        files: files.into_keys().collect(),
+        hash: content_hash(&archive),
+        archive,
+        files: members.into_keys().collect(),
     }))
 }
 
-/// The archive of the skeleton directories and `files` (guest path,
-/// permissions, contents), parents added as 0755 directories (pure).
-pub fn pack(files: &[(&str, u32, Vec<u8>)]) -> Result<Vec<u8>> {
+/// What [`pack`] writes at a guest path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    /// A regular file: permission bits and contents.
+    File { perm: u32, bytes: Vec<u8> },
+    /// A symbolic link to `target`.
+    Symlink { target: String },
+}
+
+/// The archive of the skeleton directories and `members` (guest path,
+/// content), parents added as 0755 directories (pure).
+pub fn pack(members: &[(&str, Content)]) -> Result<Vec<u8>> {
     let conflict =
         |e: ferrite_cpio::WriteError| Error::usage(format!("cannot pack the initramfs: {e}"));
     let mut w = Writer::new();
     for (dir, perm) in SKELETON_DIRS {
         w.dir(dir, perm).map_err(conflict)?;
     }
-    let mut sorted: Vec<&(&str, u32, Vec<u8>)> = files.iter().collect();
-    sorted.sort_by_key(|f| f.0);
-    w.add_parents(sorted.iter().map(|f| f.0), 0o755)
+    let mut sorted: Vec<&(&str, Content)> = members.iter().collect();
+    sorted.sort_by_key(|m| m.0);
+    w.add_parents(sorted.iter().map(|m| m.0), 0o755)
         .map_err(conflict)?;
-    for (guest, perm, bytes) in sorted {
-        w.file(guest, *perm, bytes).map_err(conflict)?;
+    for (guest, content) in sorted {
+        match content {
+            Content::File { perm, bytes } => w.file(guest, *perm, bytes),
+            Content::Symlink { target } => w.symlink(guest, target),
+        }
+        .map_err(conflict)?;
     }
     Ok(w.finish())
 }
@@ -337,6 +427,17 @@ mod tests {
         }
     }
 
+    /// (guest, permissions, host file name) of a planned file.
+    fn file_summary<'a>(guest: &'a str, m: &Member) -> (&'a str, u32, String) {
+        match m {
+            Member::File { host, perm } => {
+                let host = host.file_name().unwrap().to_string_lossy().into_owned();
+                (guest, *perm, host)
+            }
+            Member::Link { .. } => panic!("{guest}: a link where a file was expected"),
+        }
+    }
+
     #[test]
     fn plan_from_a_cargo_like_directory() {
         let s = Scratch::new("plan");
@@ -357,13 +458,7 @@ mod tests {
             parse_add(&format!("{}:/bin/testrun", extra.display())).unwrap(),
         ];
         let p = plan(Some(&s.0), &adds).unwrap();
-        let summary: Vec<(&str, u32, String)> = p
-            .iter()
-            .map(|(g, m)| {
-                let host = m.host.file_name().unwrap().to_string_lossy().into_owned();
-                (g.as_str(), m.perm, host)
-            })
-            .collect();
+        let summary: Vec<(&str, u32, String)> = p.iter().map(|(g, m)| file_summary(g, m)).collect();
         assert_eq!(
             summary,
             [
@@ -404,12 +499,140 @@ mod tests {
         );
     }
 
+    /// A stand-in multi-call binary: a script that answers exactly
+    /// `--multicall-list` with `names`, one per line.
+    fn fake_multicall(s: &Scratch, binary: &str, names: &[&str]) -> PathBuf {
+        let body = format!(
+            "#!/bin/sh\n[ \"$#\" = 1 ] && [ \"$1\" = --multicall-list ] || exit 9\nprintf '{}'\n",
+            names.iter().map(|n| format!("{n}\\n")).collect::<String>()
+        );
+        s.file(binary, body.as_bytes(), 0o755)
+    }
+
+    #[test]
+    fn plan_links_the_programs_of_multicall_binaries() {
+        let s = Scratch::new("multicall");
+        s.file("init", b"init", 0o755);
+        fake_multicall(&s, "utests", &["fork", "exec"]);
+        fake_multicall(&s, "ubench", &["fork_exit"]);
+        s.file("ubench-exit0", b"exit0", 0o755);
+        let p = plan(Some(&s.0), &[]).unwrap();
+        let summary: Vec<(&str, String)> = p
+            .iter()
+            .map(|(g, m)| {
+                let what = match m {
+                    Member::File { host, .. } => host.file_name().unwrap().display().to_string(),
+                    Member::Link { target, binary } => {
+                        assert_eq!(binary.parent(), Some(s.0.as_path()));
+                        format!("-> {target}")
+                    }
+                };
+                (g.as_str(), what)
+            })
+            .collect();
+        let e = |g, w: &str| (g, w.to_string());
+        assert_eq!(
+            summary,
+            [
+                e("/bin/bench/exit0", "ubench-exit0"),
+                e("/bin/bench/fork_exit", "-> /bin/ubench"),
+                e("/bin/tests/exec", "-> /bin/utests"),
+                e("/bin/tests/fork", "-> /bin/utests"),
+                e("/bin/ubench", "ubench"),
+                e("/bin/utests", "utests"),
+                e("/init", "init"),
+            ]
+        );
+        // An --add replaces a link like any userland member.
+        let elsewhere = Scratch::new("multicall-add");
+        let fork = elsewhere.file("fork", b"fork", 0o755);
+        let add = parse_add(&format!("{}:/bin/tests/fork", fork.display())).unwrap();
+        let p = plan(Some(&s.0), &[add]).unwrap();
+        assert_eq!(
+            p["/bin/tests/fork"],
+            Member::File {
+                host: fork,
+                perm: 0o755
+            }
+        );
+        // The archive holds the links as symbolic links.
+        let i = build(Some(&s.0), &[]).unwrap().unwrap();
+        assert!(i.contains("/bin/tests/fork") && i.contains("/bin/utests"));
+        let link = entries(&i.archive)
+            .map(|e| e.unwrap())
+            .find(|e| e.name_str() == Some("bin/tests/exec"))
+            .unwrap();
+        assert_eq!(
+            (link.file_type(), link.data),
+            (FileType::Symlink, &b"/bin/utests"[..])
+        );
+    }
+
+    #[test]
+    fn a_single_binary_and_a_link_for_one_path_are_refused() {
+        let s = Scratch::new("clash");
+        fake_multicall(&s, "utests", &["fork", "exec"]);
+        // An old single-program binary for a program utests now lists.
+        let old = s.file("utest-fork", b"old fork", 0o755);
+        let e = plan(Some(&s.0), &[]).unwrap_err();
+        assert_eq!(e.exit_code, 2);
+        assert!(
+            e.message.contains(&old.display().to_string())
+                && e.message.contains("the link to /bin/utests")
+                && e.message.contains("both go to /bin/tests/fork"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn a_multicall_binary_that_fails_is_named() {
+        let s = Scratch::new("badmulti");
+        let b = s.file("ubench", b"#!/bin/sh\nexit 4\n", 0o755);
+        let e = plan(Some(&s.0), &[]).unwrap_err();
+        assert!(
+            e.message.contains(&b.display().to_string()) && e.message.contains("exit status: 4"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn the_ramdisk_is_the_archive_gzipped() {
+        let s = Scratch::new("gzip");
+        s.file("init", &[7u8; 50_000], 0o755);
+        let i = build(Some(&s.0), &[]).unwrap().unwrap();
+        let z = i.ramdisk();
+        assert_eq!(z[..2], [0x1f, 0x8b], "the gzip magic");
+        assert!(
+            z.len() < i.archive.len() / 10,
+            "{} of {}",
+            z.len(),
+            i.archive.len()
+        );
+        let mut back = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&z[..]), &mut back).unwrap();
+        assert_eq!(back, i.archive);
+        // The cache key is the uncompressed archive's hash.
+        assert_eq!(i.hash, content_hash(&i.archive));
+    }
+
     #[test]
     fn archive_layout() {
+        let file = |perm, bytes: &[u8]| Content::File {
+            perm,
+            bytes: bytes.to_vec(),
+        };
         let a = pack(&[
-            ("/init", 0o755, b"I".to_vec()),
-            ("/bin/tests/fork", 0o750, b"F".to_vec()),
-            ("/bin/testrun", 0o755, b"T".to_vec()),
+            ("/init", file(0o755, b"I")),
+            ("/bin/tests/fork", file(0o750, b"F")),
+            ("/bin/testrun", file(0o755, b"T")),
+            (
+                "/bin/tests/exec",
+                Content::Symlink {
+                    target: "/bin/utests".into(),
+                },
+            ),
         ])
         .unwrap();
         let got: Vec<(String, FileType, u32, Vec<u8>)> = entries(&a)
@@ -425,6 +648,7 @@ mod tests {
             .collect();
         let d = |n: &str, p| (n.to_string(), FileType::Directory, p, vec![]);
         let f = |n: &str, p, c: &[u8]| (n.to_string(), FileType::Regular, p, c.to_vec());
+        let l = |n: &str, t: &[u8]| (n.to_string(), FileType::Symlink, 0o777, t.to_vec());
         assert_eq!(
             got,
             [
@@ -435,12 +659,13 @@ mod tests {
                 d("bin", 0o755),
                 d("bin/tests", 0o755),
                 f("bin/testrun", 0o755, b"T"),
+                l("bin/tests/exec", b"/bin/utests"),
                 f("bin/tests/fork", 0o750, b"F"),
                 f("init", 0o755, b"I"),
             ]
         );
         // A file where a skeleton directory is: refused, with the reason.
-        let e = pack(&[("/tmp", 0o644, vec![])]).unwrap_err();
+        let e = pack(&[("/tmp", file(0o644, b""))]).unwrap_err();
         assert!(
             e.message.contains("`tmp` is already in the archive"),
             "{}",

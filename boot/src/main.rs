@@ -5,6 +5,8 @@
 //! This file only dispatches the subcommands; see the modules:
 //! - [`cli`]: argument parsing;
 //! - [`initramfs`]: the newc archive packed as the bootloader's ramdisk;
+//! - [`multicall`]: the multi-call userland binaries and their links;
+//! - [`compress`]: the ramdisk's gzip compression;
 //! - [`image`]: disk images (bootloader crate) and their cache;
 //! - [`qemu`]: QEMU command line, process and serial line reader;
 //! - [`protocol`]: parsing of the kernel's serial lines, kernel cmdline;
@@ -16,11 +18,13 @@
 //! - [`usertest`]: the boot of `test --user`.
 
 mod cli;
+mod compress;
 mod console;
 mod error;
 mod image;
 mod initramfs;
 mod ktest;
+mod multicall;
 mod protocol;
 mod qemu;
 mod runner;

@@ -40,9 +40,9 @@ pub(crate) fn prepare(opts: &Options) -> Result<Machine> {
     if let Some(i) = &initramfs {
         if opts.verbose {
             say(&format!(
-                "initramfs: {} files, {} bytes (content hash {:016x})",
+                "initramfs: {} files and links, {} bytes before gzip (content hash {:016x})",
                 i.files.len(),
-                i.bytes.len(),
+                i.archive.len(),
                 i.hash
             ));
         }

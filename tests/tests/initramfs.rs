@@ -1,7 +1,7 @@
 //! The initramfs as the host tool packs it: the image cache follows the
 //! archive's content (not its files' mtimes), the archive reaches the
-//! kernel as the bootloader's ramdisk, and `run -- PROG` refuses a program
-//! that is not packed.
+//! kernel, gzipped, as the bootloader's ramdisk, and `run -- PROG` refuses
+//! a program that is not packed.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -103,14 +103,32 @@ fn image_cache_follows_the_archive_content() {
     );
 }
 
+/// `len` bytes that do not compress (xorshift64).
+fn noise(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
 #[test]
 #[ignore = "boots QEMU; run by scripts/test.sh"]
-fn the_archive_reaches_the_kernel_as_its_ramdisk() {
+fn the_archive_reaches_the_kernel_as_its_gzipped_ramdisk() {
     let dir = Scratch::new("ramdisk");
-    let payload = dir.0.join("payload");
-    // 100 KiB of data: at least 25 pages of ramdisk.
-    fs::write(&payload, vec![0x5a; 100 * 1024]).unwrap();
-    let add = format!("{}:/bin/payload", payload.display());
+    // 100 KiB that gzip cannot shrink (at least 25 pages of ramdisk) and
+    // 1 MiB that it shrinks to almost nothing (256 more pages if the
+    // ramdisk were not compressed).
+    let noise_file = dir.0.join("noise");
+    fs::write(&noise_file, noise(100 * 1024)).unwrap();
+    let zeros = dir.0.join("zeros");
+    fs::write(&zeros, vec![0; 1024 * 1024]).unwrap();
+    let add_noise = format!("{}:/bin/noise", noise_file.display());
+    let add_zeros = format!("{}:/bin/zeros", zeros.display());
     let o = ferrite_boot(&[
         "run",
         "--kernel",
@@ -118,7 +136,9 @@ fn the_archive_reaches_the_kernel_as_its_ramdisk() {
         "--out",
         dir.0.to_str().unwrap(),
         "--add",
-        &add,
+        &add_noise,
+        "--add",
+        &add_zeros,
     ]);
     let s = text(&o);
     assert!(o.status.success(), "run failed:\n{s}");
@@ -133,7 +153,8 @@ fn the_archive_reaches_the_kernel_as_its_ramdisk() {
         .unwrap_or_else(|| panic!("no ramdisk page count in:\n{s}"));
     assert!(
         (25..=30).contains(&pages),
-        "expected 25..=30 ramdisk pages for a 100 KiB file, got {pages}:\n{s}"
+        "expected 25..=30 ramdisk pages for 100 KiB of noise and 1 MiB of zeros, \
+         gzipped, got {pages}:\n{s}"
     );
 }
 

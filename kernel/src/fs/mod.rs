@@ -82,7 +82,25 @@ fn build(ramdisk: Option<&'static [u8]>) -> VnodeRef {
 /// Fill a new root: the archive unpacked, devfs on `/dev`, `/tmp` and
 /// `/proc` made if missing.
 fn populate(root: &VnodeRef, ramdisk: Option<&[u8]>) {
-    if let Some(archive) = ramdisk {
+    if let Some(ramdisk) = ramdisk {
+        // The boot tool gzips the archive: inflate it into a wired kernel
+        // buffer sized from the gzip trailer, freed once unpacked (the
+        // files' bytes are copied into ramfs pages).
+        let inflated;
+        let archive = if ferrite_gzip::is_gzip(ramdisk) {
+            match inflate(ramdisk) {
+                Ok(buf) => {
+                    inflated = buf;
+                    inflated.as_slice()
+                }
+                Err(why) => {
+                    log::error!("initramfs: {why}: the tree has no initramfs");
+                    &[]
+                }
+            }
+        } else {
+            ramdisk
+        };
         let s = initramfs::unpack(root, archive);
         log::info!(
             "initramfs: {} bytes: {} directories, {} files ({} bytes), {} symlinks, {} hard links, {} skipped{}",
@@ -117,4 +135,23 @@ fn populate(root: &VnodeRef, ramdisk: Option<&[u8]>) {
             );
         }
     }
+}
+
+/// Inflate a gzipped ramdisk.
+fn inflate(gz: &[u8]) -> Result<crate::uvm::km::KmBuf, alloc::string::String> {
+    use alloc::format;
+    let len =
+        ferrite_gzip::uncompressed_len(gz).map_err(|e| format!("ramdisk: {}", e.description()))?;
+    let mut buf = crate::uvm::km::KmBuf::new(len)
+        .map_err(|e| format!("no memory for the {len}-byte inflated ramdisk ({e:?})"))?;
+    let t0 = crate::arch::x86_64::tsc::read();
+    let n = ferrite_gzip::inflate(gz, buf.as_mut_slice())
+        .map_err(|e| format!("ramdisk: {}", e.description()))?;
+    log::info!(
+        "initramfs: inflated {} bytes to {} in {} cycles",
+        gz.len(),
+        n,
+        crate::arch::x86_64::tsc::read() - t0
+    );
+    Ok(buf)
 }

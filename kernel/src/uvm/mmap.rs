@@ -209,6 +209,10 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let len = round_len(len)?;
+    if len > USER_END {
+        // More than the user half holds (Linux: TASK_SIZE).
+        return Err(Errno::ENOMEM);
+    }
     if off % PAGE != 0 {
         return Err(Errno::EINVAL);
     }

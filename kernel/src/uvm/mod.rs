@@ -13,6 +13,7 @@ mod copy_tests;
 pub mod fault;
 pub mod fault_bench;
 mod fault_tests;
+pub mod km;
 pub mod map;
 pub mod map_bench;
 mod map_tests;

@@ -299,6 +299,7 @@ impl Vmspace {
     pub fn fork(&self) -> KResult<Arc<Vmspace>> {
         let layout = self.map.layout().expect("user vmspace without layout");
         let child = Vmspace::new(layout)?;
+        *child.brk.lock() = self.brk();
         let mut w = self.map.write();
         let mut entries: Vec<EntryInfo> = Vec::new();
         entries

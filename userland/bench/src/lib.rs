@@ -1,5 +1,6 @@
-//! Shared pieces of the benchmarks (`src/bin/*`): reading the time stamp
-//! counter, timing a loop, and the one-line report the host tool parses:
+//! Shared pieces of the benchmarks (`src/bin/ubench/*`): reading the time
+//! stamp counter, timing a loop, and the one-line report the host tool
+//! parses:
 //!
 //! ```text
 //! bench: <name> | <integer>

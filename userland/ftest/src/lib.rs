@@ -24,7 +24,7 @@ pub use check::{Check, CheckFn, Helper, HelperFn};
 pub use errno::{errname, errno, expect_errno, sys};
 pub use platform::{on_ferrite, self_path, tmp_path};
 pub use proc::{WaitStatus, run_helper, spawn, wait_pid};
-pub use runner::{PROBE_ENV, PROBE_EXIT_STATUS, main, main_with_helpers};
+pub use runner::{PROBE_ENV, PROBE_EXIT_STATUS, exit_if_probe, main, main_with_helpers};
 pub use signame::signame;
 
 /// `Err(String)` with the failure reason: what every check returns.

@@ -42,6 +42,16 @@ pub(crate) fn forget_reason_fd() {
     REASON_FD.store(-1, Ordering::Relaxed);
 }
 
+/// Exits at once with [`PROBE_EXIT_STATUS`] if [`PROBE_ENV`] is set. Every
+/// test program does this first thing (through [`main`]); a multi-call
+/// binary does it before choosing a program, so a probe exec ends quickly
+/// even when it names no program.
+pub fn exit_if_probe() {
+    if std::env::var_os(PROBE_ENV).is_some() {
+        exit_now(PROBE_EXIT_STATUS);
+    }
+}
+
 /// Runs the program's checks according to the command line and exits.
 pub fn main(prog: &str, checks: &[Check]) -> ! {
     main_with_helpers(prog, checks, &[])
@@ -51,9 +61,7 @@ pub fn main(prog: &str, checks: &[Check]) -> ! {
 pub fn main_with_helpers(prog: &str, checks: &[Check], helpers: &[Helper]) -> ! {
     let args: Vec<String> = std::env::args().collect();
     platform::init(prog, args.first().map(String::as_str));
-    if std::env::var_os(PROBE_ENV).is_some() {
-        exit_now(PROBE_EXIT_STATUS);
-    }
+    exit_if_probe();
     let usage = format!("usage: {prog} [FILTER] | --list | --helper NAME ARGS...\n");
     match args.get(1).map(String::as_str) {
         Some("--list") => {

@@ -5,7 +5,7 @@
 //! result lines and ends with `user: N passed, M failed, K skipped`; it
 //! exits 0 iff nothing failed. On Ferrite, a full run (no FILTER) is framed
 //! by the kernel's leak snapshot and reports
-//! `test user::testrun::no_leaks_after_suite`.
+//! `test user::testrun::no_leaks_after_suite` (see `leak.rs`).
 //!
 //! This crate owns running and tallying programs; what a program checks and
 //! how it reports a single check belong to the programs and to `ftest`.
@@ -48,14 +48,18 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mut tally = Tally::default();
-    let leak_check = ftest::on_ferrite() && opts.filter.is_empty();
-    let snapshot = if leak_check { leak::snapshot() } else { Ok(()) };
-    for (path, name) in &programs {
-        suite::run_program(path, name, &opts.filter, opts.timeout, &mut tally);
+    // The worker half of a leak-checked run (see `leak::bracket`): run the
+    // programs, hand the counts back, print no summary.
+    if let Some(fd) = leak::worker_fd() {
+        let tally = run_all(&programs, &opts);
+        leak::send_tally(fd, &tally);
+        std::process::exit(0);
     }
-    if leak_check {
-        let verdict = snapshot.and_then(|()| leak::compare());
+    let leak_check = ftest::on_ferrite() && opts.filter.is_empty();
+    let tally = if leak_check {
+        // The whole suite runs in a child (this same program), so nothing
+        // this process allocates for the results is counted as a leak.
+        let (mut tally, verdict) = leak::bracket();
         let text = match &verdict {
             Ok(()) => "test user::testrun::no_leaks_after_suite ... ok\n".to_string(),
             Err(reason) => {
@@ -68,9 +72,21 @@ fn main() {
         } else {
             Verdict::Failed
         });
-    }
+        tally
+    } else {
+        run_all(&programs, &opts)
+    };
     write_all(1, tally.summary().as_bytes());
     std::process::exit(if tally.failed == 0 { 0 } else { 1 });
+}
+
+/// Runs every program, forwarding and counting their results.
+fn run_all(programs: &[(String, String)], opts: &Options) -> Tally {
+    let mut tally = Tally::default();
+    for (path, name) in programs {
+        suite::run_program(path, name, &opts.filter, opts.timeout, &mut tally);
+    }
+    tally
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {

@@ -72,7 +72,14 @@ impl DirTable {
     /// Remove `name`; returns its vnode.
     pub fn remove(&mut self, name: &[u8]) -> Option<VnodeRef> {
         let c = self.by_name.remove(name)?;
-        self.by_cookie.remove(&c).map(|e| e.vnode)
+        let vnode = self.by_cookie.remove(&c).map(|e| e.vnode);
+        if self.by_cookie.is_empty() {
+            // An emptied BTreeMap keeps its root node: give it back, so an
+            // empty directory holds no memory (the leak checks count it).
+            self.by_name = BTreeMap::new();
+            self.by_cookie = BTreeMap::new();
+        }
+        vnode
     }
 
     /// Put `vnode` in place of what `name` names (rename over an existing

@@ -20,8 +20,9 @@
 //! moved since.
 //!
 //! A sleep broken by a signal is EINTR; the timeout expiring returns 0.
-//! ppoll's signal mask is accepted but not applied (signal masks come with
-//! signal handling); ppoll writes the time left back, as Linux does.
+//! ppoll's signal mask replaces the caller's while it sleeps (the old one
+//! returns with the call, or after the handler of a signal that broke
+//! it); ppoll writes the time left back, as Linux does.
 
 use super::descrip::FdTable;
 use crate::arch::x86_64::apic;
@@ -175,6 +176,12 @@ pub fn sys_ppoll(ctx: &mut SyscallCtx<'_>) -> SysResult {
             .saturating_add((ts.tv_nsec as u64).div_ceil(1_000_000));
         Some(ms_ticks(ms))
     };
+    // The mask (read before anything changes, so a bad pointer is
+    // EFAULT with no effect) is in force while the call sleeps.
+    if mask != 0 {
+        let set = copy::copyin_u64(mask).map_err(|_| Errno::EFAULT)?;
+        crate::kern::sig::set_temporary_mask(ferrite_abi::signal::SigSet(set));
+    }
     let start = apic::ticks();
     let r = do_poll(addr, nfds, timeout);
     if let Some(t) = timeout

@@ -261,6 +261,7 @@ pub fn exec(
     // The point of no return.
     drop(old);
     drop(vs);
+    p.vfork_done();
     p.files.lock().close_on_exec();
     p.sig.lock().exec_reset();
     l.sig.inner.lock().altstack.ss_flags = ferrite_abi::signal::SS_DISABLE;

@@ -6,7 +6,8 @@
 //! a zombie: a small record with its wait status, queued on its parent's
 //! zombie list. The parent gets SIGCHLD (ignored by default) and is woken.
 //! A parent that set SIGCHLD to SIG_IGN, or SA_NOCLDWAIT, asked not to
-//! keep zombies: the child is handed to init, which reaps it.
+//! keep zombies: the child leaves the process table as it exits, and its
+//! thread is freed after its last switch.
 //!
 //! wait: a zombie child is found in O(1) (the first of the zombie list, or
 //! by PID), unlinked and freed; the caller sleeps (interruptibly) on its
@@ -70,12 +71,13 @@ pub fn exit1(ws: WaitStatus) -> ! {
     if tid_addr != 0 {
         let _ = copy::copyout(tid_addr, &0u32.to_le_bytes());
     }
+    p.vfork_done();
     p.itimers.lock().stop();
     p.files.lock().close_all();
     p.set_cwd(crate::fs::root());
 
     let pid = p.pid();
-    let (parent, init_woken) = {
+    let (parent, init_woken, autoreaped) = {
         let mut t = ptable::lock();
         let reaper = super::init::reaper();
         let init_exists = reaper != 0 && t.get(reaper).is_some();
@@ -90,20 +92,27 @@ pub fn exit1(ws: WaitStatus) -> ! {
         slot.state = PState::Zombie;
         slot.xstat = status;
         slot.event = Event::None;
-        let to_init = no_zombie && init_exists && parent != reaper;
-        if to_init {
-            // The parent wants no zombie: init reaps this one.
-            reparent_one(&mut t, pid, parent, reaper);
-        }
-        if t.get(pid).expect("zombie").parent != 0 {
+        let autoreaped = if no_zombie {
+            // The parent wants no zombie: the process leaves the table now
+            // (its PID is free, kill finds nothing) and its thread is
+            // freed after its last switch, with nobody to join it.
+            t.remove_exiting(pid)
+        } else {
             t.push_zombie(pid);
-        }
-        let new_parent = t.get(pid).expect("zombie").parent;
+            None
+        };
         (
-            t.find(new_parent),
-            had_zombies || to_init || (new_parent == reaper && reaper != 0),
+            t.find(parent),
+            had_zombies || (parent == reaper && reaper != 0),
+            autoreaped,
         )
     };
+    if let Some(me) = &autoreaped {
+        // Break the process <-> thread reference cycle `wait` breaks
+        // for zombies.
+        drop(me.lwp.lock().take());
+        l.detach();
+    }
     if let Some(pp) = &parent {
         let (code, st) = match ws {
             WaitStatus::Signaled { sig, core } => (
@@ -139,13 +148,8 @@ pub fn exit1(ws: WaitStatus) -> ! {
     }
     // lwp::exit never returns: nothing held in this frame may outlive it.
     drop(parent);
+    drop(autoreaped);
     lwp::exit(status)
-}
-
-/// Move `pid` (alive, not yet a zombie) from parent `from` to `to`.
-fn reparent_one(t: &mut PTable, pid: Pid, from: Pid, to: Pid) {
-    debug_assert_eq!(t.get(pid).map(|s| s.parent), Some(from));
-    t.move_child(pid, to);
 }
 
 /// PID 1 is gone: say how, and power off.
@@ -217,6 +221,11 @@ fn find_child(me: Pid, which: Which, options: i32, keep: bool) -> Outcome {
     }
     if let Which::Pid(p) = which
         && t.get(p).is_none_or(|s| s.parent != me)
+    {
+        return Outcome::NoChildren;
+    }
+    if let Which::Pgrp(_) = which
+        && !t.children(me).into_iter().any(|c| which.matches(&t, c))
     {
         return Outcome::NoChildren;
     }

@@ -5,10 +5,11 @@
 //! (`Vmspace::fork`, by each entry's inheritance), the same open files
 //! (shared offsets), the current directory, umask, resource limits, signal
 //! dispositions and blocked mask (nothing pending), and the caller's
-//! registers, FPU state and TLS bases, with rax = 0. vfork behaves as fork
-//! (the parent does not wait: the copy makes that unnecessary). clone is
+//! registers, FPU state and TLS bases, with rax = 0. vfork copies as fork
+//! does, and its caller waits until the child execs or exits. clone is
 //! accepted with the flags a C library uses for fork: an exit signal
-//! (SIGCHLD) and optionally CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID;
+//! (SIGCHLD) and optionally CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID, and
+//! CLONE_VFORK (without CLONE_VM: a fork whose caller waits as vfork's);
 //! anything else (threads, shared memory, namespaces) is refused with
 //! EINVAL and one log line.
 //!
@@ -28,7 +29,7 @@ use ferrite_abi::syscall as nr;
 
 pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
     crate::sys!(nr::SYS_fork, "fork", sys_fork, []),
-    crate::sys!(nr::SYS_vfork, "vfork", sys_fork, []),
+    crate::sys!(nr::SYS_vfork, "vfork", sys_vfork, []),
     crate::sys!(
         nr::SYS_clone,
         "clone",
@@ -37,16 +38,27 @@ pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
     ),
 ];
 
-/// fork(2) / vfork(2).
+/// fork(2).
 pub fn sys_fork(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    fork1(ctx, 0, 0)
+    fork1(ctx, 0, 0, false)
+}
+
+/// vfork(2): a fork whose caller sleeps until the child execs or exits.
+/// The child has its own copy of the address space (as fork), so the
+/// wait is not needed for safety; it gives vfork's order (the child runs
+/// first) and leaves the parent's memory untouched while the child
+/// shares it copy-on-write (after the child's exec, the parent's first
+/// writes find every amap and anon its own again: nothing is copied).
+/// A signal ends the wait early.
+pub fn sys_vfork(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    fork1(ctx, 0, 0, true)
 }
 
 /// clone(flags, stack, parent_tid, child_tid, tls), fork flavour only.
 pub fn sys_clone(ctx: &mut SyscallCtx<'_>) -> SysResult {
     let flags = ctx.arg(0);
     let exit_signal = flags & 0xff;
-    let allowed = cl::CLONE_CHILD_SETTID | cl::CLONE_CHILD_CLEARTID;
+    let allowed = cl::CLONE_CHILD_SETTID | cl::CLONE_CHILD_CLEARTID | cl::CLONE_VFORK;
     let extra = flags & !0xff & !allowed;
     if extra != 0 || ctx.arg(1) != 0 {
         log::warn!(
@@ -63,12 +75,17 @@ pub fn sys_clone(ctx: &mut SyscallCtx<'_>) -> SysResult {
         );
         return Err(Errno::EINVAL);
     }
-    fork1(ctx, flags & allowed, ctx.arg(3))
+    fork1(
+        ctx,
+        flags & allowed,
+        ctx.arg(3),
+        flags & cl::CLONE_VFORK != 0,
+    )
 }
 
 /// Make the child. `flags`: CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID,
 /// with `child_tid` their address in the child.
-fn fork1(ctx: &mut SyscallCtx<'_>, flags: u64, child_tid: u64) -> SysResult {
+fn fork1(ctx: &mut SyscallCtx<'_>, flags: u64, child_tid: u64, vfork: bool) -> SysResult {
     let parent = curproc();
     let pl = curlwp();
     let limit = parent.rlimit(RLIMIT_NPROC).rlim_cur;
@@ -125,6 +142,13 @@ fn fork1(ctx: &mut SyscallCtx<'_>, flags: u64, child_tid: u64) -> SysResult {
         }
     }
     *child.lwp.lock() = Some(l.clone());
+    if vfork {
+        child.set_vfork();
+    }
     lwp::start_thread(&l);
+    if vfork {
+        let chan = child.vfork_chan();
+        let _ = crate::kern::sched::sleepq::sleep_until(chan, true, None, || !child.in_vfork());
+    }
     Ok(pid as usize)
 }

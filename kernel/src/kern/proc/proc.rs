@@ -18,7 +18,7 @@ use crate::kern::sched::lwp::LwpRef;
 use crate::kern::sched::mutex::Mutex;
 use crate::kern::sched::spinlock::SpinLock;
 use crate::kern::sig::SigState;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use ferrite_abi::Rlimit;
 use ferrite_abi::resource as rl;
 
@@ -74,6 +74,8 @@ pub struct Proc {
     pub cwd: SpinLock<VnodeRef>,
     pub umask: AtomicU32,
     pub rlimits: SpinLock<[Rlimit; NLIMITS]>,
+    /// A vfork child whose parent waits for it to exec or exit.
+    vfork_parent_waits: AtomicBool,
 }
 
 impl Proc {
@@ -96,6 +98,7 @@ impl Proc {
                 cwd: SpinLock::new("proc-cwd", cwd),
                 umask: AtomicU32::new(umask),
                 rlimits: SpinLock::new("proc-rlimits", rlimits),
+                vfork_parent_waits: AtomicBool::new(false),
             },
             crate::kern::mem::pool::PoolFlags::WAITOK,
         )
@@ -123,6 +126,28 @@ impl Proc {
 
     pub(super) fn set_pid(&self, pid: Pid) {
         self.pid.store(pid, Ordering::Relaxed);
+    }
+
+    /// Mark a vfork child: its parent sleeps until `vfork_done`.
+    pub(super) fn set_vfork(&self) {
+        self.vfork_parent_waits.store(true, Ordering::Release);
+    }
+
+    /// True while a vfork parent waits for this child.
+    pub(super) fn in_vfork(&self) -> bool {
+        self.vfork_parent_waits.load(Ordering::Acquire)
+    }
+
+    /// The vfork child has exec'd or is exiting: its parent goes on.
+    pub(super) fn vfork_done(&self) {
+        if self.vfork_parent_waits.swap(false, Ordering::AcqRel) {
+            crate::kern::sched::sleepq::wakeup(self.vfork_chan());
+        }
+    }
+
+    /// The channel a vfork parent sleeps on.
+    pub(super) fn vfork_chan(&self) -> usize {
+        self as *const Proc as usize + 1
     }
 
     /// The wait channel parents sleep on for their children.

@@ -222,6 +222,15 @@ impl PTable {
         self.pids.get_mut(parent).expect("parent").children = list;
     }
 
+    /// Remove a process that ends without becoming a zombie (its parent
+    /// ignores SIGCHLD or set SA_NOCLDWAIT): out of its parent's children
+    /// and out of the table.
+    pub fn remove_exiting(&mut self, pid: Pid) -> Option<ProcRef> {
+        let parent = self.pids.get(pid)?.parent;
+        self.unlink_child(parent, pid);
+        self.remove(pid)
+    }
+
     /// `child` became a zombie: queue it on its parent's zombie list.
     pub fn push_zombie(&mut self, child: Pid) {
         let parent = self.pids.get(child).expect("child").parent;

@@ -131,6 +131,9 @@ pub struct Lwp {
     pub sig: crate::kern::sig::LwpSig,
     /// A continue came before the thread got to stop (job control).
     cont_pending: AtomicBool,
+    /// Nobody will join the thread: its table slot is freed with its
+    /// kernel stack after its last switch (an auto-reaped process).
+    detached: AtomicBool,
     /// set_tid_address / CLONE_CHILD_CLEARTID: a user address cleared (and
     /// futex-woken, once futexes exist) when the thread exits.
     pub clear_child_tid: AtomicU64,
@@ -215,6 +218,15 @@ impl Lwp {
         self.start.lock().take()
     }
 
+    /// Let the thread be freed without a `join` once it has exited.
+    pub fn detach(&self) {
+        self.detached.store(true, Ordering::Relaxed);
+    }
+
+    pub(super) fn is_detached(&self) -> bool {
+        self.detached.load(Ordering::Relaxed)
+    }
+
     pub(super) fn release_kstack(&self) {
         let stack = self.kstack.lock().take();
         drop(stack);
@@ -285,6 +297,7 @@ fn create_on(
         sig: crate::kern::sig::LwpSig::new(),
         clear_child_tid: AtomicU64::new(0),
         cont_pending: AtomicBool::new(false),
+        detached: AtomicBool::new(false),
         nswitch: AtomicU64::new(0),
     };
     let Some(lwp) = LWP_POOL.get(lwp, PoolFlags::WAITOK) else {

@@ -458,7 +458,8 @@ pub(super) fn mi_switch(mut g: SchedGuard) {
 }
 
 /// Work a thread does right after it starts running again: free the
-/// kernel stacks of threads that exited.
+/// kernel stacks of threads that exited (and the table slots of those
+/// nobody joins).
 pub(super) fn finish_switch() {
     let dead: [Option<LwpRef>; DEAD_MAX] = {
         let mut g = lock();
@@ -466,6 +467,10 @@ pub(super) fn finish_switch() {
     };
     for l in dead.into_iter().flatten() {
         l.release_kstack();
+        if l.is_detached() {
+            let table_ref = lock().free_slot(l.index());
+            drop(table_ref);
+        }
     }
 }
 

@@ -390,6 +390,19 @@ pub fn post_lwp(p: &Proc, l: &Lwp, info: SigInfo) {
     notify(p, l);
 }
 
+/// Block `mask` instead of the current thread's mask until its system
+/// call returns (rt_sigsuspend, ppoll): the old mask comes back on the
+/// return (`finish_return`), or, when a signal broke the call, after that
+/// signal's handler (its frame saves the old mask).
+pub fn set_temporary_mask(mask: SigSet) {
+    let l = crate::kern::sched::curlwp();
+    l.sig.save_mask(l.sig.mask());
+    l.sig.set_mask(mask);
+    if let Some(p) = l.proc() {
+        notify(p, l);
+    }
+}
+
 /// Send a kernel-raised signal to the current process (SIGPIPE, ...).
 pub fn send_to_curproc(sig: i32) {
     if let Some(p) = crate::kern::proc::curproc_opt() {

@@ -158,8 +158,6 @@ pub fn sys_rt_sigprocmask(ctx: &mut SyscallCtx<'_>) -> SysResult {
         if let Some(p) = l.proc() {
             super::notify(p, l);
         }
-    } else if !(0..=2).contains(&how) && old_ptr == 0 {
-        // Linux checks `how` only when a set is given.
     }
     if old_ptr != 0 {
         copy::copyout_u64(old_ptr, old.bits()).map_err(fault)?;
@@ -359,12 +357,7 @@ pub fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let new = SigSet(copy::copyin_u64(ctx.arg(0)).map_err(fault)?);
-    let l = crate::kern::sched::curlwp();
-    l.sig.save_mask(l.sig.mask());
-    l.sig.set_mask(new);
-    if let Some(p) = l.proc() {
-        super::notify(p, l);
-    }
+    super::set_temporary_mask(new);
     sleep_for_signal();
     Err(Errno::ERESTARTNOHAND)
 }

@@ -3,22 +3,89 @@
 //!
 //! | number | call |
 //! |---|---|
+//! | 1001 | `ferrite_leakcheck(op)`: 0 takes a snapshot of the memory counters (free pages, kmem, pool items), 1 compares with it: 0 if every counter is back, else how far off (the kernel logs the detail) |
 //! | 1099 | `ferrite_ktest(op, arg)`: hooks the in-kernel tests use from ring 3 |
 //!
-//! Each affects only the calling thread.
+//! The user suite's runner brackets the whole suite with the leak check;
+//! `ferrite_ktest` affects only the calling thread.
 
 use super::{Errno, SysResult, SyscallCtx};
+use crate::kern::mem::pool_registry;
+use crate::kern::sched::mutex::Mutex;
+use crate::kern::sched::spinlock::SpinLock;
+use crate::ktest::leak::{self, Snapshot};
+use alloc::vec::Vec;
 
+/// The leak check (see the module comment).
+pub const SYS_FERRITE_LEAKCHECK: u64 = 1001;
 /// Test hooks (see `op`).
 pub const SYS_FERRITE_KTEST: u64 = 1099;
 
 /// Ferrite's private calls.
-pub const SYSCALLS: super::table::SysList = &[crate::sys!(
-    SYS_FERRITE_KTEST,
-    "ferrite_ktest",
-    sys_ferrite_ktest,
-    [super::trace::Arg::Int, super::trace::Arg::Hex]
-)];
+pub const SYSCALLS: super::table::SysList = &[
+    crate::sys!(
+        SYS_FERRITE_LEAKCHECK,
+        "ferrite_leakcheck",
+        sys_ferrite_leakcheck,
+        [super::trace::Arg::Int]
+    ),
+    crate::sys!(
+        SYS_FERRITE_KTEST,
+        "ferrite_ktest",
+        sys_ferrite_ktest,
+        [super::trace::Arg::Int, super::trace::Arg::Hex]
+    ),
+];
+
+/// The snapshot `ferrite_leakcheck(0)` took.
+static LEAK_SNAPSHOT: SpinLock<Option<Snapshot>> = SpinLock::new("leak-snapshot", None);
+/// Items in use per pool at the snapshot (to name the pools that differ).
+static LEAK_POOLS: Mutex<Vec<(&'static str, u64)>> = Mutex::new("leak-pools", Vec::new());
+
+fn pools_in_use() -> Vec<(&'static str, u64)> {
+    pool_registry::pools()
+        .map(|p| (p.name(), p.stats().in_use))
+        .collect()
+}
+
+pub fn sys_ferrite_leakcheck(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    match ctx.arg(0) {
+        0 => {
+            *LEAK_POOLS.lock() = pools_in_use();
+            let now = leak::snapshot();
+            *LEAK_SNAPSHOT.lock() = Some(now);
+            log::info!("leak check: snapshot taken: {now:?}");
+            Ok(0)
+        }
+        1 => {
+            let before = (*LEAK_SNAPSHOT.lock()).ok_or(Errno::EINVAL)?;
+            let after = leak::snapshot();
+            match leak::compare(&before, &after) {
+                Ok(()) => Ok(0),
+                Err(l) => {
+                    log::warn!("{l}");
+                    let pools = LEAK_POOLS.lock();
+                    for (name, now) in pools_in_use() {
+                        let then = pools.iter().find(|b| b.0 == name).map_or(0, |b| b.1);
+                        if then != now {
+                            log::warn!("leak check: pool {name}: {then} -> {now} items in use");
+                        }
+                    }
+                    drop(pools);
+                    let off = |a: u64, b: u64| a.abs_diff(b);
+                    Ok(off(before.available_pages, after.available_pages)
+                        .max(off(before.pool_items, after.pool_items))
+                        .max(off(
+                            before.heap_allocations as u64,
+                            after.heap_allocations as u64,
+                        ))
+                        .max(1) as usize)
+                }
+            }
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
 
 /// `ferrite_ktest` operations.
 pub mod op {

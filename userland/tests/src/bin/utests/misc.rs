@@ -35,7 +35,7 @@ const CHECKS: &[ftest::Check] = checks![
     console_answers_tcgets_and_tiocgwinsz,
 ];
 
-fn main() {
+pub fn main() {
     ftest::main("misc", CHECKS)
 }
 

@@ -16,7 +16,7 @@ const DEFAULT_KS: [usize; 5] = [0, 16, 64, 256, 1024];
 /// The idle-child count the memory figure is taken at.
 const MEMORY_K: usize = 256;
 
-fn main() {
+pub fn main() {
     let ks: Vec<usize> = std::env::args()
         .skip(1)
         .map(|a| a.parse().unwrap_or_else(|_| die(&format!("bad K {a:?}"))))

@@ -7,7 +7,7 @@ use ubench::{die, fork_child, last_error, per_op, reap, report};
 const WARMUP: u32 = 100;
 const ITERS: u32 = 2000;
 
-fn main() {
+pub fn main() {
     let (to_child_rd, to_child_wr) = pipe();
     let (to_parent_rd, to_parent_wr) = pipe();
     let child = fork_child(|| {

@@ -35,7 +35,7 @@ const CHECKS: &[ftest::Check] = checks![
     lseek_and_pread_on_a_pipe_are_espipe,
 ];
 
-fn main() {
+pub fn main() {
     ftest::main("pipe", CHECKS)
 }
 

@@ -95,7 +95,7 @@ const CHECKS: &[ftest::Check] = checks![
     brk_to_bad_addresses_keeps_the_break,
 ];
 
-fn main() {
+pub fn main() {
     ftest::main("badptr", CHECKS)
 }
 

@@ -23,7 +23,7 @@ const CHECKS: &[ftest::Check] = checks![
     times_counts_clock_ticks,
 ];
 
-fn main() {
+pub fn main() {
     ftest::main("time", CHECKS)
 }
 

@@ -40,7 +40,7 @@ const CHECKS: &[ftest::Check] = checks![
     ioctl_tcgets_on_a_file_is_enotty,
 ];
 
-fn main() {
+pub fn main() {
     ftest::main("file", CHECKS)
 }
 

@@ -37,7 +37,7 @@ const CHECKS: &[ftest::Check] = checks![
     sigaltstack_set_query_and_errors,
 ];
 
-fn main() {
+pub fn main() {
     ftest::main("signal", CHECKS)
 }
 

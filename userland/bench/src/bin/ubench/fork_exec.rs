@@ -10,7 +10,7 @@ const DEFAULT_PROGRAM: &str = "/bin/bench/exit0";
 const WARMUP: u32 = 10;
 const ITERS: u32 = 100;
 
-fn main() {
+pub fn main() {
     let program = std::env::args()
         .nth(1)
         .unwrap_or_else(|| DEFAULT_PROGRAM.to_string());

@@ -50,7 +50,7 @@ const HELPERS: &[ftest::Helper] = helpers![
     is_mapped,
 ];
 
-fn main() {
+pub fn main() {
     ftest::main_with_helpers("exec", CHECKS, HELPERS)
 }
 

@@ -7,7 +7,7 @@ use ubench::{per_op, report};
 const WARMUP: u32 = 1000;
 const ITERS: u32 = 20_000;
 
-fn main() {
+pub fn main() {
     let ticks = per_op(WARMUP, ITERS, || {
         // SAFETY: getppid has no arguments and no effect.
         std::hint::black_box(unsafe { libc::syscall(libc::SYS_getppid) });

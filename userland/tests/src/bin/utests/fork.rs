@@ -42,7 +42,7 @@ const CHECKS: &[ftest::Check] = checks![
     clone_with_fork_flags_is_fork,
 ];
 
-fn main() {
+pub fn main() {
     ftest::main("fork", CHECKS)
 }
 

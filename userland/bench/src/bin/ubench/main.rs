@@ -1,0 +1,38 @@
+//! `ubench`: the benchmarks in one multi-call binary (packed as
+//! `/bin/ubench`, each benchmark as a link `/bin/bench/<name>` to it). The
+//! benchmark runs by the name it was started under (see the `multicall`
+//! crate); each is a module here. `exit0`, the program `fork_exec` runs,
+//! stays a binary of its own (`src/bin/exit0.rs`): it must be tiny.
+//!
+//! This file owns the table of benchmarks only.
+
+mod fork_exec;
+mod fork_exit;
+mod pipe_pingpong;
+mod syscall_null;
+
+use multicall::Program;
+
+/// The benchmarks, by the name each runs under.
+const PROGRAMS: &[Program] = &[
+    Program {
+        name: "fork_exit",
+        main: fork_exit::main,
+    },
+    Program {
+        name: "fork_exec",
+        main: fork_exec::main,
+    },
+    Program {
+        name: "syscall_null",
+        main: syscall_null::main,
+    },
+    Program {
+        name: "pipe_pingpong",
+        main: pipe_pingpong::main,
+    },
+];
+
+fn main() {
+    multicall::main("ubench", PROGRAMS);
+}

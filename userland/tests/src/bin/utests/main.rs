@@ -1,0 +1,61 @@
+//! `utests`: the userland test programs in one multi-call binary (packed
+//! as `/bin/utests`, each program as a link `/bin/tests/<prog>` to it).
+//! The program runs by the name it was started under (see the `multicall`
+//! crate); one program per area, each a module here with its own checks:
+//! exec, fork, pipe, signal, file, time, misc, badptr.
+//!
+//! This file owns the table of programs only. A start with the exec-probe
+//! environment ([`ftest::PROBE_ENV`]) exits at once, as every test program
+//! does, before a program is chosen.
+
+mod badptr;
+mod exec;
+mod file;
+mod fork;
+mod misc;
+mod pipe;
+mod signal;
+mod time;
+
+use multicall::Program;
+
+/// The programs, by the name each runs under.
+const PROGRAMS: &[Program] = &[
+    Program {
+        name: "badptr",
+        main: badptr::main,
+    },
+    Program {
+        name: "exec",
+        main: exec::main,
+    },
+    Program {
+        name: "file",
+        main: file::main,
+    },
+    Program {
+        name: "fork",
+        main: fork::main,
+    },
+    Program {
+        name: "misc",
+        main: misc::main,
+    },
+    Program {
+        name: "pipe",
+        main: pipe::main,
+    },
+    Program {
+        name: "signal",
+        main: signal::main,
+    },
+    Program {
+        name: "time",
+        main: time::main,
+    },
+];
+
+fn main() {
+    ftest::exit_if_probe();
+    multicall::main("utests", PROGRAMS);
+}
