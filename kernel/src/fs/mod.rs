@@ -15,7 +15,7 @@
 //! at `/dev`, and `/tmp` (mode 01777) and `/proc` (empty until procfs)
 //! made if the archive lacks them.
 //!
-//! Nothing under `fs/` uses `unsafe`.
+//! Nothing under `fs/` needs unchecked code: the compiler enforces it.
 
 #![deny(unsafe_code)]
 
