@@ -20,7 +20,10 @@
 //! Nodes are made on lookup and carry no state of the system (a process's
 //! files carry its PID and start time, `ProcId`), so a vnode can never
 //! outlive or disagree with what it shows: a reaped process's directory
-//! is gone (ENOENT), and files still open on it read ESRCH. Directories
+//! is gone (ENOENT), and files still open on it read ESRCH. Files are made
+//! anew by each lookup (each open keeps its own text); a directory in use
+//! is found again (`ProcFs::dir`), so a current directory in /proc has a
+//! path. Directories
 //! are `root.rs` (the top level and `/proc/ferrite`) and `piddir.rs`;
 //! files are `file.rs` (generated text) and `link.rs`.
 //!
@@ -47,8 +50,10 @@ mod vmstat;
 use super::mount;
 use super::vnode::{Vnode, VnodeRef};
 use crate::kern::proc::Pid;
+use crate::kern::sched::spinlock::SpinLock;
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
 
 /// Inode numbers of process entries start here.
 pub const PID_INO_BASE: u64 = 1 << 40;
@@ -63,12 +68,67 @@ pub struct ProcFs {
     pub dev: u64,
     /// The root directory (`..` of a process directory).
     root: Weak<Vnode>,
+    /// The directories (other than the root) in use, one per inode, so
+    /// that a lookup gives back the vnode a current directory holds
+    /// (getcwd finds a directory's name by comparing vnodes). A directory
+    /// vnode that goes prunes the dead entries.
+    dirs: SpinLock<Vec<(u64, Weak<Vnode>)>>,
 }
 
 impl ProcFs {
     /// The root directory, while the instance exists.
     pub fn root(&self) -> Option<VnodeRef> {
         self.root.upgrade()
+    }
+
+    /// The directory vnode with inode `ino` if one is in use and `valid`
+    /// accepts it, else a new one from `make`, remembered in its place.
+    pub fn dir(
+        &self,
+        ino: u64,
+        valid: impl Fn(&VnodeRef) -> bool,
+        make: impl FnOnce() -> VnodeRef,
+    ) -> VnodeRef {
+        // Upgraded under the lock, looked at and (if refused) dropped
+        // outside it: dropping a directory vnode takes the lock.
+        let found = {
+            let dirs = self.dirs.lock();
+            dirs.iter()
+                .find(|(i, _)| *i == ino)
+                .and_then(|(_, w)| w.upgrade())
+        };
+        if let Some(v) = found
+            && valid(&v)
+        {
+            return v;
+        }
+        let v = make();
+        let mut dirs = self.dirs.lock();
+        dirs.retain(|(_, w)| w.strong_count() > 0);
+        match dirs.iter_mut().find(|(i, _)| *i == ino) {
+            Some(slot) => slot.1 = Arc::downgrade(&v),
+            None => {
+                if dirs.try_reserve(1).is_ok() {
+                    dirs.push((ino, Arc::downgrade(&v)));
+                }
+            }
+        }
+        v
+    }
+
+    /// A directory vnode is going: forget the entries of those gone (and
+    /// give the table's memory back once it is empty).
+    pub fn forget_dead(&self) {
+        let mut dirs = self.dirs.lock();
+        dirs.retain(|(_, w)| w.strong_count() > 0);
+        if dirs.is_empty() {
+            *dirs = Vec::new();
+        }
+    }
+
+    /// Directories remembered (tests).
+    pub fn cached_dirs(&self) -> usize {
+        self.dirs.lock().len()
     }
 }
 
@@ -79,6 +139,7 @@ pub fn new() -> VnodeRef {
         let fs = Arc::new(ProcFs {
             dev,
             root: me.clone(),
+            dirs: SpinLock::new("procfs-dirs", Vec::new()),
         });
         Box::new(root::RootDir::new(fs))
     })

@@ -39,14 +39,32 @@ pub struct PidDir {
     id: ProcId,
 }
 
-/// The directory vnode of process `id`.
+/// The directory vnode of process `id` (the one in use, if any).
 pub fn new(fs: &Arc<ProcFs>, id: ProcId) -> VnodeRef {
-    Vnode::new(
-        VType::Dir,
-        fs.dev,
-        pid_ino(id.pid, 0),
-        Box::new(PidDir { fs: fs.clone(), id }),
+    let ino = pid_ino(id.pid, 0);
+    fs.dir(
+        ino,
+        |v| {
+            v.ops()
+                .as_any()
+                .downcast_ref::<PidDir>()
+                .is_some_and(|d| d.id == id)
+        },
+        || {
+            Vnode::new(
+                VType::Dir,
+                fs.dev,
+                ino,
+                Box::new(PidDir { fs: fs.clone(), id }),
+            )
+        },
     )
+}
+
+impl Drop for PidDir {
+    fn drop(&mut self) {
+        self.fs.forget_dead();
+    }
 }
 
 impl PidDir {

@@ -227,16 +227,3 @@ pub fn cmdline(v: &ProcView, t: &mut Text) -> Result<(), Errno> {
 pub fn comm(v: &ProcView, t: &mut Text) -> Result<(), Errno> {
     writeln!(t, "{}", comm_of(v)).map_err(nomem)
 }
-
-/// The stat fields in order (for the tests: field `i` of a `stat` line).
-#[allow(dead_code)]
-pub fn field(line: &str, i: usize) -> Option<&str> {
-    // The command name may hold spaces and parentheses: it ends at the
-    // last ')'.
-    let close = line.rfind(')')?;
-    match i {
-        1 => line.split(' ').next(),
-        2 => Some(&line[line.find('(')? + 1..close]),
-        _ => line[close + 2..].split(' ').nth(i - 3),
-    }
-}

@@ -192,6 +192,53 @@ fn a_reaped_process_vanishes() -> KResult<()> {
 }
 
 #[ktest]
+fn a_directory_in_use_is_found_again() -> KResult<()> {
+    use crate::fs::vnode::same;
+    let top = crate::fs::ramfs::new(0o755);
+    let covered = top.mkdir(b"proc", 0o555).expect("mkdir /proc");
+    let root = super::new();
+    crate::fs::mount::mount(&covered, &root, "procfs").expect("mount");
+    let fs = root
+        .ops()
+        .as_any()
+        .downcast_ref::<super::root::RootDir>()
+        .expect("the root")
+        .fs()
+        .clone();
+    let (_prog, pid, l) = sleeper()?;
+    let check = || -> Result<(), Errno> {
+        let a = pid_dir(&root, pid)?;
+        assert!(
+            same(&a, &pid_dir(&root, pid)?),
+            "one vnode per directory in use"
+        );
+        assert!(same(&a.lookup(b"..")?, &root));
+        let f = root.lookup(b"ferrite")?;
+        assert!(same(&f, &root.lookup(b"ferrite")?));
+        assert_eq!(fs.cached_dirs(), 2);
+        // Files are made anew (each open keeps its own text).
+        assert!(!same(&a.lookup(b"maps")?, &a.lookup(b"maps")?));
+        // So a directory of /proc has a path (getcwd).
+        let path = crate::fs::vfs_getcwd::path_of(&top, &a)?;
+        assert_eq!(path, format!("/proc/{pid}").into_bytes());
+        assert_eq!(crate::fs::vfs_getcwd::path_of(&top, &f)?, b"/proc/ferrite");
+        Ok(())
+    };
+    let r = check();
+    assert_eq!(
+        fs.cached_dirs(),
+        0,
+        "directories no longer in use are forgotten"
+    );
+    kill(pid, l);
+    crate::fs::mount::unmount(&covered).expect("unmount");
+    if let Err(e) = r {
+        panic!("procfs: {}", e.description());
+    }
+    Ok(())
+}
+
+#[ktest]
 fn nothing_can_be_written_created_or_removed() -> Result<(), Errno> {
     let root = super::new();
     let meminfo = root.lookup(b"meminfo")?;

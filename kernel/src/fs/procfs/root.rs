@@ -89,22 +89,41 @@ impl RootDir {
                     kind: LinkKind::SelfPid,
                 }),
             ),
-            Entry::Dir(t) => Vnode::new(
-                VType::Dir,
-                dev,
+            Entry::Dir(t) => self.fs.dir(
                 ino,
-                Box::new(RootDir {
-                    fs: self.fs.clone(),
-                    table: t,
-                    ino,
-                    is_root: false,
-                }),
+                |_| true,
+                || {
+                    Vnode::new(
+                        VType::Dir,
+                        dev,
+                        ino,
+                        Box::new(RootDir {
+                            fs: self.fs.clone(),
+                            table: t,
+                            ino,
+                            is_root: false,
+                        }),
+                    )
+                },
             ),
         }
     }
 
+    /// The instance (tests).
+    pub(super) fn fs(&self) -> &Arc<ProcFs> {
+        &self.fs
+    }
+
     fn root(&self) -> Result<VnodeRef, Errno> {
         self.fs.root().ok_or(Errno::ENOENT)
+    }
+}
+
+impl Drop for RootDir {
+    fn drop(&mut self) {
+        if !self.is_root {
+            self.fs.forget_dead();
+        }
     }
 }
 

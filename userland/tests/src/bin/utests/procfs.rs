@@ -3,7 +3,8 @@
 //! names the program's file, the heap and the stack; `/proc/self` is the
 //! caller; `stat` and `status` of the caller, of a stopped child and of a
 //! zombie; `cmdline` is argv; a reaped child's directory vanishes and its
-//! open files read ESRCH; `/proc` lists the processes; `meminfo` agrees
+//! open files read ESRCH; `/proc` lists the processes, and a process's
+//! directory can be the current one (getcwd names it); `meminfo` agrees
 //! with sysinfo; `vmstat` counts faults; and nothing can be written,
 //! created or removed (the errors Linux gives root).
 
@@ -30,6 +31,7 @@ const CHECKS: &[ftest::Check] = checks![
     zombie_is_z_with_empty_maps_and_cmdline,
     reaped_child_vanishes_and_its_open_files_read_esrch,
     proc_lists_self_and_the_processes,
+    a_process_directory_can_be_the_current_directory,
     meminfo_agrees_with_sysinfo,
     vmstat_counts_the_faults_of_new_pages,
     writes_creates_and_removals_are_refused,
@@ -558,6 +560,25 @@ fn proc_lists_self_and_the_processes() -> CheckResult {
     })();
     ensure_eq!(wait_pid(pid)?, WaitStatus::Exited(7));
     r
+}
+
+fn a_process_directory_can_be_the_current_directory() -> CheckResult {
+    // (The check runs in a child of its own: the change of directory
+    // stays there.)
+    // SAFETY: a valid path.
+    sys(unsafe { libc::chdir(c"/proc/self".as_ptr()) }, "chdir")?;
+    let cwd = std::env::current_dir().map_err(|e| format!("getcwd: {e}"))?;
+    ensure_eq!(
+        cwd.as_os_str().as_bytes(),
+        format!("/proc/{}", getpid()).as_bytes()
+    );
+    // Relative names work from there.
+    let (pid, _, _) = stat_fields(&slurp_text("stat")?)?;
+    ensure_eq!(pid, getpid());
+    sys(unsafe { libc::chdir(c"..".as_ptr()) }, "chdir ..")?;
+    let cwd = std::env::current_dir().map_err(|e| format!("getcwd: {e}"))?;
+    ensure_eq!(cwd.as_os_str().as_bytes(), b"/proc");
+    Ok(())
 }
 
 fn meminfo_kb(text: &str, key: &str) -> Result<u64, String> {
