@@ -57,8 +57,8 @@ initramfs options (all commands; the gzipped archive is the ramdisk):
                         /init, any other executable as /bin/NAME; for every
                         program P that `utests --multicall-list` prints, a
                         link /bin/tests/P -> /bin/utests (ubench: /bin/bench/P
-                        -> /bin/ubench); utest-P as /bin/tests/P, ubench-N as
-                        /bin/bench/N
+                        -> /bin/ubench; ftools: /bin/P -> /bin/ftools);
+                        utest-P as /bin/tests/P, ubench-N as /bin/bench/N
   --add HOST[:GUEST]    also pack a host file, keeping its permissions
                         (GUEST defaults to /bin/<file name>); repeatable
 

@@ -16,6 +16,7 @@ mod fault_tests;
 pub mod km;
 pub mod map;
 pub mod map_bench;
+pub mod map_info;
 mod map_tests;
 pub mod mmap;
 pub mod object;

@@ -158,6 +158,11 @@ pub fn resident(obj: ObjRef) -> usize {
     with(|arena| arena.get(obj).data.pages.len())
 }
 
+/// Resident pages at byte offsets `[start, end)` (the /proc viewers).
+pub fn resident_in(obj: ObjRef, start: u64, end: u64) -> usize {
+    with(|arena| arena.get(obj).data.pages.range(start..end).count())
+}
+
 pub fn add_ref(obj: ObjRef) {
     with(|arena| arena.get_mut(obj).data.refs += 1);
 }

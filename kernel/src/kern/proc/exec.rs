@@ -258,7 +258,11 @@ pub fn exec(
         return Err(e);
     }
 
+    let record = super::procinfo::ExecImage::new(path, argv, obj, vn.dev(), vn.ino()).map(Arc::new);
+
     // The point of no return.
+    let old_image = core::mem::replace(&mut *p.image.lock(), record);
+    drop(old_image);
     drop(old);
     drop(vs);
     p.vfork_done();

@@ -105,6 +105,9 @@ fn fork1(ctx: &mut SyscallCtx<'_>, flags: u64, child_tid: u64, vfork: bool) -> S
         (s.pgid, s.sid)
     };
     let pid = ptable::lock().insert(&child, parent.pid(), Some(pgid), Some(sid))?;
+    let image = parent.image.lock().clone();
+    *child.image.lock() = image;
+    super::procinfo::count_fork();
 
     let mut frame = *ctx.frame;
     frame.rax = 0;

@@ -76,6 +76,8 @@ pub struct Proc {
     pub rlimits: SpinLock<[Rlimit; NLIMITS]>,
     /// A vfork child whose parent waits for it to exec or exit.
     vfork_parent_waits: AtomicBool,
+    /// The program it runs, as exec recorded it (`/proc`).
+    pub image: SpinLock<Option<alloc::sync::Arc<super::procinfo::ExecImage>>>,
 }
 
 impl Proc {
@@ -99,6 +101,7 @@ impl Proc {
                 umask: AtomicU32::new(umask),
                 rlimits: SpinLock::new("proc-rlimits", rlimits),
                 vfork_parent_waits: AtomicBool::new(false),
+                image: SpinLock::new("proc-image", None),
             },
             crate::kern::mem::pool::PoolFlags::WAITOK,
         )

@@ -2,7 +2,7 @@
 //! as `/bin/utests`, each program as a link `/bin/tests/<prog>` to it).
 //! The program runs by the name it was started under (see the `multicall`
 //! crate); one program per area, each a module here with its own checks:
-//! exec, fork, pipe, signal, file, time, misc, badptr.
+//! exec, fork, pipe, procfs, signal, file, time, tools, misc, badptr.
 //!
 //! This file owns the table of programs only. A start with the exec-probe
 //! environment ([`ftest::PROBE_ENV`]) exits at once, as every test program
@@ -14,8 +14,10 @@ mod file;
 mod fork;
 mod misc;
 mod pipe;
+mod procfs;
 mod signal;
 mod time;
+mod tools;
 
 use multicall::Program;
 
@@ -46,12 +48,20 @@ const PROGRAMS: &[Program] = &[
         main: pipe::main,
     },
     Program {
+        name: "procfs",
+        main: procfs::main,
+    },
+    Program {
         name: "signal",
         main: signal::main,
     },
     Program {
         name: "time",
         main: time::main,
+    },
+    Program {
+        name: "tools",
+        main: tools::main,
     },
 ];
 
