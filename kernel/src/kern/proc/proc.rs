@@ -76,6 +76,8 @@ pub struct Proc {
     pub rlimits: SpinLock<[Rlimit; NLIMITS]>,
     /// A vfork child whose parent waits for it to exec or exit.
     vfork_parent_waits: AtomicBool,
+    /// ptrace: this process as a tracee and as a tracer.
+    pub ptrace: crate::kern::ptrace::Ptrace,
 }
 
 impl Proc {
@@ -99,6 +101,7 @@ impl Proc {
                 umask: AtomicU32::new(umask),
                 rlimits: SpinLock::new("proc-rlimits", rlimits),
                 vfork_parent_waits: AtomicBool::new(false),
+                ptrace: crate::kern::ptrace::Ptrace::new(),
             },
             crate::kern::mem::pool::PoolFlags::WAITOK,
         )

@@ -2,7 +2,7 @@
 //! as `/bin/utests`, each program as a link `/bin/tests/<prog>` to it).
 //! The program runs by the name it was started under (see the `multicall`
 //! crate); one program per area, each a module here with its own checks:
-//! exec, fork, pipe, signal, file, time, misc, badptr.
+//! exec, fork, pipe, ptrace, signal, file, time, misc, badptr.
 //!
 //! This file owns the table of programs only. A start with the exec-probe
 //! environment ([`ftest::PROBE_ENV`]) exits at once, as every test program
@@ -14,6 +14,7 @@ mod file;
 mod fork;
 mod misc;
 mod pipe;
+mod ptrace;
 mod signal;
 mod time;
 
@@ -44,6 +45,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "pipe",
         main: pipe::main,
+    },
+    Program {
+        name: "ptrace",
+        main: ptrace::main,
     },
     Program {
         name: "signal",
