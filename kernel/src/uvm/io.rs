@@ -3,7 +3,8 @@
 //!
 //! 1. Extract the range into the kernel map (`map_extract`): kernel
 //!    entries over the target's own amaps and objects, at the target's
-//!    maximum protection, with the target's needs-copy resolved first.
+//!    maximum protection (a debugger; process_vm_readv/writev use the
+//!    current one), with the target's needs-copy resolved first.
 //! 2. For each page, run the fault routine **on the kernel map**
 //!    (`fault::fault_map` with the kernel pmap) for the access wanted. It
 //!    does what a fault of the target would: zero fill, and for a write
@@ -44,6 +45,7 @@
 use super::anon::{self, AnonRef};
 use super::map::{self, EntryFlags};
 use super::map_extract;
+pub use super::map_extract::Prot;
 use super::object::{self, ObjRef};
 use super::vmspace::{PAGE, Vmspace};
 use super::{Paddr, Vaddr, VmProt, amap};
@@ -71,15 +73,16 @@ impl IoBuf<'_> {
     }
 }
 
-/// Read or write `buf.len()` bytes at `uva` of `vs` (see the module
-/// comment). On an error nothing more is copied; what came before the
-/// failing page may have been.
+/// Read or write `buf.len()` bytes at `uva` of `vs` as a debugger does
+/// (at the maximum protection; see the module comment). On an error
+/// nothing more is copied; what came before the failing page may have
+/// been.
 pub fn uvm_io(vs: &Vmspace, uva: Vaddr, mut buf: IoBuf<'_>) -> KResult<()> {
     let len = buf.len();
     if len == 0 {
         return Ok(());
     }
-    let x = map_extract::extract(&vs.map, uva, len as u64)?;
+    let x = map_extract::extract(&vs.map, uva, len as u64, Prot::Max)?;
     let access = match buf {
         IoBuf::Read(_) => VmProt::READ,
         IoBuf::Write(_) => VmProt::WRITE,
@@ -120,12 +123,15 @@ pub enum Dir {
 /// write, `f` fills `piece` with what goes there. `f` may fault and sleep
 /// (copyout and copyin of the caller's memory, which may be the target
 /// itself): no lock and no page reference is held while it runs. An
-/// error from `f` ends the copy with that error.
+/// error from `f` ends the copy with that error. `prot` says whether the
+/// target's maximum protection applies (a debugger) or its current one
+/// (process_vm_readv/writev).
 pub fn uvm_io_with(
     vs: &Vmspace,
     uva: Vaddr,
     len: usize,
     dir: Dir,
+    prot: Prot,
     mut f: impl FnMut(usize, &mut [u8]) -> KResult<()>,
 ) -> KResult<()> {
     if len == 0 {
@@ -136,7 +142,7 @@ pub fn uvm_io_with(
         .try_reserve_exact(PAGE as usize)
         .map_err(|_| KernError::NoMem)?;
     bounce.resize(PAGE as usize, 0u8);
-    let x = map_extract::extract(&vs.map, uva, len as u64)?;
+    let x = map_extract::extract(&vs.map, uva, len as u64, prot)?;
     let access = match dir {
         Dir::Read => VmProt::READ,
         Dir::Write => VmProt::WRITE,

@@ -9,9 +9,9 @@
 
 use super::amap;
 use super::anon;
-use super::io::{IoBuf, uvm_io};
+use super::io::{Dir, IoBuf, uvm_io, uvm_io_with};
 use super::map::{self, EntryFlags, MapRequest};
-use super::map_extract::extract;
+use super::map_extract::{Prot, extract};
 use super::object;
 use super::vmspace::{PAGE, Vmspace, default_layout};
 use crate::kern::error::{KResult, KernError};
@@ -66,7 +66,7 @@ fn extracted_entries_share_the_amap_with_references_taken_and_returned() {
     let before: [u32; 4] = core::array::from_fn(|s| page_refs(s as u64));
 
     // Two pages in the middle, from an unaligned address.
-    let x = extract(&vs.map, a + PAGE + 100, PAGE).unwrap();
+    let x = extract(&vs.map, a + PAGE + 100, PAGE, Prot::Max).unwrap();
     assert_eq!((x.start(), x.len()), (a + PAGE, 2 * PAGE));
     assert!(!x.is_empty());
     assert_eq!(map::kernel_map().nentries(), kentries + 1);
@@ -112,7 +112,7 @@ fn a_range_over_two_entries_gives_two_kernel_entries_and_one_range() {
     vs.map(r).unwrap();
     poke(&vs, a + PAGE, 7).unwrap();
     let kentries = map::kernel_map().nentries();
-    let x = extract(&vs.map, a + PAGE, 2 * PAGE).unwrap();
+    let x = extract(&vs.map, a + PAGE, 2 * PAGE, Prot::Max).unwrap();
     assert_eq!(map::kernel_map().nentries(), kentries + 2);
     let second = map::kernel_map().lookup(x.kva() + PAGE).unwrap();
     assert_eq!(second.start, x.kva() + PAGE, "contiguous kernel range");
@@ -141,11 +141,11 @@ fn a_hole_fails_the_extraction_with_nothing_left_behind() {
     let kentries = map::kernel_map().nentries();
     let entries = vs.map.nentries();
     assert_eq!(
-        extract(&vs.map, a, 3 * PAGE).map(|_| ()),
+        extract(&vs.map, a, 3 * PAGE, Prot::Max).map(|_| ()),
         Err(KernError::Fault)
     );
     assert_eq!(
-        extract(&vs.map, a + 2 * PAGE + 10, 2 * PAGE).map(|_| ()),
+        extract(&vs.map, a + 2 * PAGE + 10, 2 * PAGE, Prot::Max).map(|_| ()),
         Err(KernError::Fault),
         "running off the end of the mapping"
     );
@@ -158,7 +158,10 @@ fn a_hole_fails_the_extraction_with_nothing_left_behind() {
         uvm_io(&vs, a + PAGE - 4, IoBuf::Read(&mut b)),
         Err(KernError::Fault)
     );
-    assert_eq!(extract(&vs.map, a, 0).map(|_| ()), Err(KernError::Inval));
+    assert_eq!(
+        extract(&vs.map, a, 0, Prot::Max).map(|_| ()),
+        Err(KernError::Inval)
+    );
 }
 
 #[ktest]
@@ -365,4 +368,41 @@ fn a_write_beside_a_wired_copy_keeps_the_wiring_and_leaks_nothing() {
     tracee.unmap(a, a + 4 * PAGE).unwrap();
     drop(locker);
     drop(tracee);
+}
+
+#[ktest]
+fn the_current_protection_bounds_a_process_vm_style_access() {
+    let vs = space();
+    let a = vs.map(MapRequest::anon(2 * PAGE, VmProt::READ)).unwrap();
+    poke_ro_setup(&vs, a);
+    let ke = {
+        let x = extract(&vs.map, a, PAGE, Prot::Current).unwrap();
+        map::kernel_map().lookup(x.kva()).unwrap()
+    };
+    assert_eq!(ke.prot, VmProt::READ, "the current protection");
+    let mut seen = alloc::vec::Vec::new();
+    uvm_io_with(&vs, a, 2, Dir::Read, Prot::Current, |_, piece| {
+        seen.extend_from_slice(piece);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seen, [0x33, 0]);
+    let wrote = uvm_io_with(&vs, a, 1, Dir::Write, Prot::Current, |_, piece| {
+        piece[0] = 9;
+        Ok(())
+    });
+    assert_eq!(wrote, Err(KernError::Access), "no write past PROT_READ");
+    assert_eq!(peek(&vs, a), Ok(0x33));
+    uvm_io(&vs, a, IoBuf::Write(&[0x44])).unwrap();
+    assert_eq!(
+        peek(&vs, a),
+        Ok(0x44),
+        "a debugger's write at max protection"
+    );
+}
+
+/// Put 0x33 at `a` of a read-only anonymous mapping (through a debugger's
+/// write).
+fn poke_ro_setup(vs: &Arc<Vmspace>, a: u64) {
+    uvm_io(vs, a, IoBuf::Write(&[0x33])).unwrap();
 }

@@ -1,5 +1,6 @@
 //! Map extraction (NetBSD's uvm_map_extract, in the mode uvm_io uses:
-//! UVM_EXTRACT_QREF | UVM_EXTRACT_CONTIG | UVM_EXTRACT_FIXPROT): a range of
+//! UVM_EXTRACT_QREF | UVM_EXTRACT_CONTIG, and UVM_EXTRACT_FIXPROT for a
+//! debugger's access): a range of
 //! a user map is made visible in the kernel map by new kernel entries that
 //! refer to the *same* amaps and objects, so that the kernel can read and
 //! write another address space's memory through the fault routine, with
@@ -25,9 +26,11 @@
 //!    with its own reference (QREF: the amap reference covers exactly the
 //!    extracted slots, `amap::add_ref`; the object gains one), the source's
 //!    copy-on-write flag and, as protection, the source's *maximum*
-//!    protection (FIXPROT: read-only text can be written, as a debugger
-//!    patching a breakpoint needs; execute is never granted to a kernel
-//!    mapping). The amaps are marked shared: they are now referenced from
+//!    protection with `Prot::Max` (FIXPROT: read-only text can be written,
+//!    as a debugger patching a breakpoint needs) or its current one with
+//!    `Prot::Current` (process_vm_readv/writev obey the program's
+//!    protection, as on Linux); execute is never granted to a kernel
+//!    mapping. The amaps are marked shared: they are now referenced from
 //!    two maps, so a copy-on-write replacement of an anon removes every
 //!    mapping of the old page (`pmap::page_protect`).
 //!
@@ -129,17 +132,29 @@ struct Piece {
     backing: Backing,
 }
 
-/// The protection a kernel entry gets: the source's maximum, without
-/// execute (FIXPROT).
-fn kernel_prot(e: &EntryInfo) -> VmProt {
-    e.max_prot & (VmProt::READ | VmProt::WRITE)
+/// Which protection the kernel entries get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prot {
+    /// The source entries' maximum protection (FIXPROT: a debugger).
+    Max,
+    /// Their current protection.
+    Current,
+}
+
+/// The protection a kernel entry gets, never with execute.
+fn kernel_prot(e: &EntryInfo, prot: Prot) -> VmProt {
+    let p = match prot {
+        Prot::Max => e.max_prot,
+        Prot::Current => e.prot,
+    };
+    p & (VmProt::READ | VmProt::WRITE)
 }
 
 /// Extract `[start, start + len)` of `src` (rounded out to whole pages)
-/// into the kernel map. `Fault` for a hole or a range outside the map,
+/// into the kernel map, with the protection `prot` says. `Fault` for a hole or a range outside the map,
 /// `Inval` for an empty range, `NoMem`/`NoSpace` when the kernel map or an
 /// amap cannot be had (nothing is left behind on any error).
-pub fn extract(src: &VmMap, start: Vaddr, len: u64) -> KResult<Extraction> {
+pub fn extract(src: &VmMap, start: Vaddr, len: u64, prot: Prot) -> KResult<Extraction> {
     if len == 0 {
         return Err(KernError::Inval);
     }
@@ -187,7 +202,7 @@ pub fn extract(src: &VmMap, start: Vaddr, len: u64) -> KResult<Extraction> {
         pieces.push(Piece {
             start: s,
             end: en,
-            prot: kernel_prot(&e),
+            prot: kernel_prot(&e, prot),
             flags: (e.flags & EntryFlags::COPY_ON_WRITE) | EntryFlags::NO_MERGE,
             backing,
         });

@@ -6,8 +6,9 @@
 //!
 //! Linux's rules: `flags` must be 0 and each iovec count at most
 //! UIO_MAXIOV (EINVAL); a bad iovec array is EFAULT; no such process is
-//! ESRCH (a zombie has no memory: ESRCH too). The transfer goes through
-//! the remote iovecs in order and stops at the first address that cannot
+//! ESRCH (a zombie has no memory: ESRCH too). The target's current
+//! protection applies (no writing into its read-only text, unlike
+//! PTRACE_POKETEXT). The transfer goes through the remote iovecs in order and stops at the first address that cannot
 //! be read or written, or when the local iovecs are full: the call returns
 //! the bytes transferred, or EFAULT if that is none. The tracee need not
 //! be traced or stopped (a debugger or profiler reads a running process;
@@ -18,7 +19,7 @@ use crate::kern::error::KernError;
 use crate::kern::proc::ptable;
 use crate::kern::syscall::{SysResult, SyscallCtx};
 use crate::uvm::copy;
-use crate::uvm::io::{Dir, uvm_io_with};
+use crate::uvm::io::{Dir, Prot, uvm_io_with};
 use crate::uvm::vmspace::Vmspace;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -124,7 +125,7 @@ fn process_vm(ctx: &mut SyscallCtx<'_>, dir: Dir) -> SysResult {
         }
         // Each piece (at most a page) is split over the local iovecs.
         let (mut passed, mut last, mut local_fault) = (0usize, 0usize, false);
-        let result = uvm_io_with(&vs, r.iov_base, len, dir, |_, piece| {
+        let result = uvm_io_with(&vs, r.iov_base, len, dir, Prot::Current, |_, piece| {
             let mut at = 0;
             while at < piece.len() {
                 let Some((addr, n)) = cursor.next(piece.len() - at) else {

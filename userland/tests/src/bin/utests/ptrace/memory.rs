@@ -84,6 +84,45 @@ pub fn peek_and_poke_of_unmapped_addresses_are_eio() -> CheckResult {
     Ok(())
 }
 
+pub fn peek_and_poke_ignore_the_programs_protection() -> CheckResult {
+    // A debugger reads PROT_NONE memory and writes read-only memory (the
+    // maximum protection applies, as Linux's FOLL_FORCE).
+    let mut m = Mapping::anon(2 * PAGE, RW)?;
+    m.bytes_mut()[..8].copy_from_slice(&0x1111u64.to_le_bytes());
+    m.bytes_mut()[PAGE..PAGE + 8].copy_from_slice(&0x2222u64.to_le_bytes());
+    let (none, ro) = (m.addr, m.addr + PAGE);
+    // SAFETY: our own mapping.
+    sys(
+        unsafe { libc::mprotect(none as *mut libc::c_void, PAGE, libc::PROT_NONE) },
+        "mprotect(PROT_NONE)",
+    )?;
+    // SAFETY: as above.
+    sys(
+        unsafe { libc::mprotect(ro as *mut libc::c_void, PAGE, libc::PROT_READ) },
+        "mprotect(PROT_READ)",
+    )?;
+    let pid = traced_child(move || {
+        // SAFETY: the read-only page is readable.
+        let v = unsafe { std::ptr::read_volatile(ro as *const u64) };
+        if v == 0x3333 { 0 } else { 1 }
+    })?;
+    ensure_eq!(peek(pid, none as u64)?, 0x1111, "PEEKDATA of PROT_NONE");
+    pt(POKEDATA, pid, ro as u64, 0x3333, "POKEDATA of PROT_READ")?;
+    pt(CONT, pid, 0, 0, "PTRACE_CONT")?;
+    ensure_eq!(
+        run_to_end(pid)?,
+        WaitStatus::Exited(0),
+        "the tracee saw the write"
+    );
+    // SAFETY: back to read-write so the mapping can be dropped and read.
+    sys(
+        unsafe { libc::mprotect(m.addr as *mut libc::c_void, 2 * PAGE, RW) },
+        "mprotect(RW)",
+    )?;
+    ensure_eq!(m.bytes()[PAGE], 0x22, "our own copy is untouched");
+    Ok(())
+}
+
 pub fn peek_with_a_bad_data_pointer_is_efault() -> CheckResult {
     let value = Box::new(5u64);
     let pid = traced_child(|| 0)?;

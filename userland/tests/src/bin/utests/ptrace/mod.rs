@@ -33,6 +33,7 @@ const CHECKS: &[ftest::Check] = checks![
     // memory
     peekdata_reads_known_values_across_a_page_boundary,
     peek_and_poke_of_unmapped_addresses_are_eio,
+    peek_and_poke_ignore_the_programs_protection,
     peek_with_a_bad_data_pointer_is_efault,
     requests_to_a_process_not_traced_are_esrch,
     pokedata_into_a_cow_page_reaches_only_the_tracee,

@@ -120,6 +120,8 @@ pub fn process_vm_writev_writes_only_the_target_copy() -> CheckResult {
 
 pub fn process_vm_errors_and_partial_transfers() -> CheckResult {
     let m = Mapping::anon(PAGE, libc::PROT_READ | libc::PROT_WRITE)?;
+    let ro = Mapping::anon(PAGE, libc::PROT_READ)?;
+    let none = Mapping::anon(PAGE, libc::PROT_NONE)?;
     let hole = unmapped_page()?;
     let (pid, wr) = waiting_child(|| true)?;
     let mut buf = [0u8; 64];
@@ -164,6 +166,22 @@ pub fn process_vm_errors_and_partial_transfers() -> CheckResult {
         process_vm(libc::SYS_process_vm_writev, pid, &local, &[iov(hole, 8)], 0),
         libc::EFAULT,
         "writing an unmapped address",
+    )?;
+    expect_errno(
+        process_vm(
+            libc::SYS_process_vm_writev,
+            pid,
+            &local,
+            &[iov(ro.addr, 8)],
+            0,
+        ),
+        libc::EFAULT,
+        "writing a read-only mapping (the program's protection applies)",
+    )?;
+    expect_errno(
+        process_vm(readv, pid, &local, &[iov(none.addr, 8)], 0),
+        libc::EFAULT,
+        "reading a PROT_NONE mapping",
     )?;
     write_all(wr, b"x")?;
     close(wr);
