@@ -45,7 +45,7 @@
 
 use super::amap::{self, AmapHandle};
 use super::anon::{self, Fill};
-use super::map::{AmapRef, EntryFlags, EntryInfo, MapWrite};
+use super::map::{AmapRef, EntryFlags, EntryInfo, MapWrite, VmMap};
 use super::object::{self, PagerError};
 use super::vmspace::{PAGE, Vmspace};
 use super::{Paddr, Vaddr, VmProt};
@@ -53,7 +53,7 @@ use crate::arch::x86_64::trap::{FaultCause, PageFaultCode};
 use crate::kern::error::{KResult, KernError};
 use crate::kern::mem::pool::PoolFlags;
 use crate::kern::mem::pool_allocator::KMEM_ALLOCATOR;
-use crate::pmap::{self, PmapFlags};
+use crate::pmap::{self, Pmap, PmapFlags};
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Rounds of "wait for memory and retry" before a fault gives up.
@@ -107,12 +107,18 @@ enum Step {
 /// Resolve a fault at `addr` for `access` (READ, WRITE or EXECUTE); a
 /// `wire` fault faults at maximum protection and wires the mapping.
 pub fn fault(vs: &Vmspace, addr: Vaddr, access: VmProt, wire: bool) -> KResult<()> {
+    fault_map(&vs.map, &vs.pmap, addr, access, wire)
+}
+
+/// `fault` on any map and the pmap that holds its mappings (uvm_io faults
+/// on the kernel map, whose pages go into the kernel pmap).
+pub fn fault_map(map: &VmMap, pmap: &Pmap, addr: Vaddr, access: VmProt, wire: bool) -> KResult<()> {
     STATS.faults.fetch_add(1, Ordering::Relaxed);
     let va = addr & !(PAGE - 1);
     let mut shortages = 0;
     let mut refaults = 0;
     loop {
-        match fault_once(vs, va, access, wire) {
+        match fault_once(map, pmap, va, access, wire) {
             Ok(Step::Done) => return Ok(()),
             Ok(Step::Refault) => {
                 STATS.refaults.fetch_add(1, Ordering::Relaxed);
@@ -270,13 +276,13 @@ pub fn cow_now(a: AmapHandle, npages: usize) -> KResult<()> {
     Ok(())
 }
 
-fn fault_once(vs: &Vmspace, va: Vaddr, access: VmProt, wire: bool) -> KResult<Step> {
-    let map = vs.map.read();
+fn fault_once(vmap: &VmMap, pmap: &Pmap, va: Vaddr, access: VmProt, wire: bool) -> KResult<Step> {
+    let map = vmap.read();
     let (e, deep) = map.lookup_deep(va);
     if deep {
         // A degenerate tree: repair it under the exclusive lock, then retry.
         drop(map);
-        vs.map.write().lookup(va);
+        vmap.write().lookup(va);
         return Ok(Step::Refault);
     }
     let e = e.ok_or(KernError::Fault)?;
@@ -293,7 +299,7 @@ fn fault_once(vs: &Vmspace, va: Vaddr, access: VmProt, wire: bool) -> KResult<St
         || (e.backing.amap.is_none() && (e.backing.object.is_none() || (write && cow)))
     {
         drop(map);
-        prepare_amap(&mut vs.map.write(), va, write)?;
+        prepare_amap(&mut vmap.write(), va, write)?;
         return Ok(Step::Refault);
     }
 
@@ -326,12 +332,12 @@ fn fault_once(vs: &Vmspace, va: Vaddr, access: VmProt, wire: bool) -> KResult<St
     if wire {
         flags |= PmapFlags::WIRED;
     }
-    let entered = vs.pmap.enter(va, pa, prot, flags);
+    let entered = pmap.enter(va, pa, prot, flags);
     // Still the anon of the slot? (an optimistic step lost a race if not)
     let stale =
         entered.is_ok() && anon.is_some_and(|(a, slot, an)| amap::lookup(a, slot) != Some(an));
     if stale {
-        vs.pmap.remove(va, va + PAGE);
+        pmap.remove(va, va + PAGE);
     }
     pmap::update();
     if let Some(h) = hold {

@@ -110,6 +110,7 @@ pub fn sys_execve(ctx: &mut SyscallCtx<'_>) -> SysResult {
     let argv = copyin_strv(ctx.arg(1), &mut budget)?;
     let envp = copyin_strv(ctx.arg(2), &mut budget)?;
     exec(&path, &argv, &envp, ctx.frame)?;
+    crate::kern::ptrace::exec_event(ctx.frame);
     Ok(0)
 }
 

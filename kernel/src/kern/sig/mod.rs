@@ -360,7 +360,7 @@ pub fn post(p: &Proc, info: SigInfo) {
         }
         let act = st.action(sig);
         let blocked = l.sig.mask().contains(sig);
-        if ignored(sig, &act) && !blocked {
+        if ignored(sig, &act) && !blocked && !crate::kern::ptrace::is_traced(p) {
             drop(st);
             if sig == s::SIGCONT {
                 continue_proc(p, &l);
@@ -382,7 +382,10 @@ pub fn post_lwp(p: &Proc, l: &Lwp, info: SigInfo) {
     }
     {
         let act = p.sig.lock().action(info.signo);
-        if ignored(info.signo, &act) && !l.sig.mask().contains(info.signo) {
+        if ignored(info.signo, &act)
+            && !l.sig.mask().contains(info.signo)
+            && !crate::kern::ptrace::is_traced(p)
+        {
             return;
         }
         l.sig.inner.lock().pending.add(info);
@@ -494,7 +497,11 @@ pub fn deliver_pending(frame: &mut TrapFrame) {
         return;
     };
     l.interrupt_pending.store(false, Ordering::SeqCst);
+    crate::kern::ptrace::pending_stop(p, l, frame);
     while let Some((info, act)) = next_signal(p, l) {
+        let Some((info, act)) = crate::kern::ptrace::signal_stop(p, l, frame, info, act) else {
+            continue;
+        };
         let sig = info.signo;
         if sig != s::SIGKILL && !act.is_default() {
             if act.is_ignore() {
@@ -510,7 +517,9 @@ pub fn deliver_pending(frame: &mut TrapFrame) {
         match s::default_action(sig) {
             Some(DefaultAction::Ign) | Some(DefaultAction::Cont) => continue,
             Some(DefaultAction::Stop) => {
-                stop_self(p, sig);
+                if !crate::kern::ptrace::group_stop(p, l, frame, sig) {
+                    stop_self(p, sig);
+                }
                 continue;
             }
             Some(DefaultAction::Core) => crate::kern::proc::exit::exit1(WaitStatus::Signaled {
@@ -741,6 +750,9 @@ fn stop_self(p: &Proc, sig: i32) {
 /// tell its parent.
 fn continue_proc(p: &Proc, l: &Lwp) {
     use crate::kern::proc::ptable::{self, Event};
+    if crate::kern::ptrace::hold_continue(p, l) {
+        return;
+    }
     if !crate::kern::sched::lwp::continue_thread(l) {
         return;
     }

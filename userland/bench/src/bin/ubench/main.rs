@@ -9,6 +9,8 @@
 mod fork_exec;
 mod fork_exit;
 mod pipe_pingpong;
+mod process_vm_readv_1m;
+mod ptrace_peekdata;
 mod syscall_null;
 
 use multicall::Program;
@@ -30,6 +32,14 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "pipe_pingpong",
         main: pipe_pingpong::main,
+    },
+    Program {
+        name: "ptrace_peekdata",
+        main: ptrace_peekdata::main,
+    },
+    Program {
+        name: "process_vm_readv_1m",
+        main: process_vm_readv_1m::main,
     },
 ];
 

@@ -2,7 +2,7 @@
 //! as `/bin/utests`, each program as a link `/bin/tests/<prog>` to it).
 //! The program runs by the name it was started under (see the `multicall`
 //! crate); one program per area, each a module here with its own checks:
-//! exec, fork, pipe, procfs, signal, file, time, tools, misc, badptr.
+//! exec, fork, pipe, procfs, ptrace, signal, file, time, tools, misc, badptr.
 //!
 //! This file owns the table of programs only. A start with the exec-probe
 //! environment ([`ftest::PROBE_ENV`]) exits at once, as every test program
@@ -15,6 +15,7 @@ mod fork;
 mod misc;
 mod pipe;
 mod procfs;
+mod ptrace;
 mod signal;
 mod time;
 mod tools;
@@ -50,6 +51,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "procfs",
         main: procfs::main,
+    },
+    Program {
+        name: "ptrace",
+        main: ptrace::main,
     },
     Program {
         name: "signal",
