@@ -14,6 +14,10 @@ mod file;
 mod fork;
 mod misc;
 mod pipe;
+mod sigfault;
+mod sigframe;
+mod sighandler;
+mod sigjob;
 mod signal;
 mod time;
 
@@ -44,6 +48,22 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "pipe",
         main: pipe::main,
+    },
+    Program {
+        name: "sigfault",
+        main: sigfault::main,
+    },
+    Program {
+        name: "sigframe",
+        main: sigframe::main,
+    },
+    Program {
+        name: "sighandler",
+        main: sighandler::main,
+    },
+    Program {
+        name: "sigjob",
+        main: sigjob::main,
     },
     Program {
         name: "signal",

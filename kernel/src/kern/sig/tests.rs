@@ -1,0 +1,1 @@
+//! ktests of signals.
