@@ -36,7 +36,7 @@ mod trap;
 
 mod tests;
 
-pub use deliver::{build_frame, deliver_pending, finish_return, sigreturn, syscall_restart};
+pub use deliver::{build_frame, deliver_pending, finish_return, sigreturn};
 pub use trap::{signal_for, trapsignal};
 
 use crate::kern::proc::Proc;

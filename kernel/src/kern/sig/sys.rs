@@ -556,9 +556,9 @@ pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallCtx<'_>) -> SysResult {
     copy::copyin(&mut b, ctx.arg(2)).map_err(fault)?;
     let si = ferrite_abi::Siginfo::from_bytes(&b);
     let me = proc::curproc();
-    // Only negative codes may be forged by a program (as Linux), except
-    // to itself.
-    if si.si_code >= 0 && pid != me.pid() as i32 {
+    // A program may only send its own codes (negative, and not SI_TKILL)
+    // to others; to itself anything (as Linux).
+    if (si.si_code >= 0 || si.si_code == ferrite_abi::sicode::SI_TKILL) && pid != me.pid() as i32 {
         return Err(Errno::EPERM);
     }
     if pid <= 0 {

@@ -9,6 +9,8 @@
 mod fork_exec;
 mod fork_exit;
 mod pipe_pingpong;
+mod signal_roundtrip;
+mod sigsegv_roundtrip;
 mod syscall_null;
 
 use multicall::Program;
@@ -30,6 +32,14 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "pipe_pingpong",
         main: pipe_pingpong::main,
+    },
+    Program {
+        name: "signal_roundtrip",
+        main: signal_roundtrip::main,
+    },
+    Program {
+        name: "sigsegv_roundtrip",
+        main: sigsegv_roundtrip::main,
     },
 ];
 

@@ -46,6 +46,7 @@ const CHECKS: &[ftest::Check] = checks![
     bad_restorer_address_kills_after_the_handler,
     bad_handler_addresses_kill,
     unwritable_stack_at_delivery_kills_despite_handlers,
+    fuzzed_contexts_kill_only_the_process_that_made_them,
 ];
 
 pub fn main() {
@@ -740,5 +741,53 @@ fn unwritable_stack_at_delivery_kills_despite_handlers() -> CheckResult {
         }
     })?;
     ensure_eq!(wait_pid(pid)?, WaitStatus::Signaled(libc::SIGSEGV));
+    Ok(())
+}
+
+static FUZZ_SEED: AtomicU64 = AtomicU64::new(0);
+
+/// xorshift64*: the bytes the fuzzing handler writes.
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+}
+
+/// Overwrites the whole ucontext (registers, selectors, flags, FPU image
+/// pointer, mask, alternate stack) with pseudo-random bytes.
+extern "C" fn scribble(_: i32, _: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    let mut st = FUZZ_SEED.load(Ordering::SeqCst) | 1;
+    let words = uc.cast::<u64>();
+    for i in 0..(std::mem::size_of::<sigctx::UContext>() / 8) {
+        // SAFETY: within the kernel-written ucontext of this handler.
+        unsafe { words.add(i).write(next(&mut st)) };
+    }
+}
+
+fn fuzzed_contexts_kill_only_the_process_that_made_them() -> CheckResult {
+    let (other, wr) = bystander()?;
+    for seed in 1..=48u64 {
+        let pid = spawn(move || {
+            utests::sig::default_fault_signals();
+            FUZZ_SEED.store(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15), Ordering::SeqCst);
+            if install(libc::SIGUSR1, scribble, 0, &[]).is_err() {
+                return 2;
+            }
+            kill_self(libc::SIGUSR1);
+            3
+        })?;
+        ensure_eq!(
+            wait_pid(pid)?,
+            WaitStatus::Signaled(libc::SIGSEGV),
+            "a context of random bytes (seed {seed})"
+        );
+    }
+    let mut status = 0;
+    // SAFETY: status is a valid out-pointer.
+    let r = unsafe { libc::waitpid(other, &mut status, libc::WNOHANG) };
+    ensure_eq!(r, 0, "the bystander ended too");
+    close(wr);
+    ensure_eq!(wait_pid(other)?, WaitStatus::Exited(0), "the bystander");
     Ok(())
 }

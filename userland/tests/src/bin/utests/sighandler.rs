@@ -26,6 +26,9 @@ const CHECKS: &[ftest::Check] = checks![
     handler_gets_the_senders_pid_from_another_process,
     handler_gets_si_tkill_from_tgkill,
     sigqueueinfo_value_reaches_the_handler,
+    sigqueueinfo_cannot_forge_kernel_codes_for_others,
+    rt_sigaction_drops_flag_bits_it_does_not_know,
+    signal_calls_fault_on_bad_pointers,
     handler_arguments_point_into_a_frame_below_the_red_zone,
     handler_runs_with_its_signal_and_sa_mask_blocked,
     ucontext_holds_the_interrupted_mask,
@@ -216,6 +219,71 @@ fn sigqueueinfo_value_reaches_the_handler() -> CheckResult {
         (signo, code, pid, value),
         (libc::SIGUSR1, libc::SI_QUEUE, sigctx::getpid(), 0x1234_5678_9abc)
     );
+    Ok(())
+}
+
+fn sigqueueinfo_cannot_forge_kernel_codes_for_others() -> CheckResult {
+    let (rd, wr) = pipe()?;
+    let child = spawn(move || {
+        close(wr);
+        let mut b = [0u8; 1];
+        // SAFETY: b is valid.
+        unsafe { libc::read(rd, b.as_mut_ptr().cast(), 1) };
+        0
+    })?;
+    close(rd);
+    for code in [libc::SI_USER, libc::SI_KERNEL, libc::SI_TKILL, 1] {
+        let mut si = [0u8; 128];
+        si[0..4].copy_from_slice(&libc::SIGUSR1.to_le_bytes());
+        si[8..12].copy_from_slice(&code.to_le_bytes());
+        // SAFETY: a 128-byte siginfo image.
+        let r = unsafe { libc::syscall(libc::SYS_rt_sigqueueinfo, child, libc::SIGUSR1, si.as_ptr()) };
+        expect_errno(r, libc::EPERM, &format!("rt_sigqueueinfo with si_code {code}"))?;
+    }
+    close(wr);
+    ensure_eq!(wait_pid(child)?, WaitStatus::Exited(0), "the child was not signalled");
+    Ok(())
+}
+
+fn rt_sigaction_drops_flag_bits_it_does_not_know() -> CheckResult {
+    // SA_UNSUPPORTED (0x400) is how programs probe: a kernel that keeps it
+    // would claim to know every bit.
+    let flags = libc::SA_RESTART as u64 | 0x400 | 0x0100_0000;
+    let act = sigctx::KSigaction {
+        handler: libc::SIG_IGN,
+        flags,
+        ..Default::default()
+    };
+    sys(sigctx::rt_sigaction(libc::SIGUSR1, Some(&act), None), "rt_sigaction")?;
+    ensure_eq!(
+        sigctx::action_of(libc::SIGUSR1)?.flags,
+        libc::SA_RESTART as u64,
+        "flags read back"
+    );
+    Ok(())
+}
+
+fn signal_calls_fault_on_bad_pointers() -> CheckResult {
+    let bad = 8usize;
+    // SAFETY: every pointer below is invalid on purpose; the kernel must
+    // refuse them.
+    unsafe {
+        let r = libc::syscall(libc::SYS_rt_sigaction, libc::SIGUSR1, bad, 0usize, 8usize);
+        expect_errno(r, libc::EFAULT, "rt_sigaction(act = 8)")?;
+        let r = libc::syscall(libc::SYS_rt_sigaction, libc::SIGUSR1, 0usize, bad, 8usize);
+        expect_errno(r, libc::EFAULT, "rt_sigaction(oldact = 8)")?;
+        let r = libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_BLOCK, bad, 0usize, 8usize);
+        expect_errno(r, libc::EFAULT, "rt_sigprocmask(set = 8)")?;
+        let r = libc::syscall(libc::SYS_sigaltstack, bad, 0usize);
+        expect_errno(r, libc::EFAULT, "sigaltstack(ss = 8)")?;
+        let r = libc::syscall(libc::SYS_sigaltstack, 0usize, bad);
+        expect_errno(r, libc::EFAULT, "sigaltstack(old = 8)")?;
+        let r = libc::syscall(libc::SYS_rt_sigtimedwait, bad, 0usize, 0usize, 8usize);
+        expect_errno(r, libc::EFAULT, "rt_sigtimedwait(set = 8)")?;
+        let r = libc::syscall(libc::SYS_rt_sigqueueinfo, sigctx::getpid(), libc::SIGUSR1, bad);
+        expect_errno(r, libc::EFAULT, "rt_sigqueueinfo(info = 8)")?;
+    }
+    ensure_eq!(current_mask(), 0, "the mask is untouched");
     Ok(())
 }
 
