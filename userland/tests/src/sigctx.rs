@@ -60,7 +60,10 @@ pub fn rt_sigaction(sig: i32, act: Option<&KSigaction>, old: Option<&mut KSigact
 /// The action of `sig` as the kernel keeps it.
 pub fn action_of(sig: i32) -> Result<KSigaction, String> {
     let mut old = KSigaction::default();
-    ftest::sys(rt_sigaction(sig, None, Some(&mut old)), "rt_sigaction(query)")?;
+    ftest::sys(
+        rt_sigaction(sig, None, Some(&mut old)),
+        "rt_sigaction(query)",
+    )?;
     Ok(old)
 }
 
@@ -163,47 +166,58 @@ pub mod code {
     pub const CLD_CONTINUED: i32 = 6;
 }
 
-/// `siginfo_t` fields at their offsets in the kernel's layout (the C
-/// library's accessors differ between libraries; these do not).
-pub mod info {
-    /// Reads the `T` at byte `off` of the siginfo at `si`.
+/// A handler's `siginfo_t`, read at the offsets of the kernel's layout
+/// (the C libraries' accessors differ; these do not).
+#[derive(Clone, Copy)]
+pub struct Info<'a>(&'a [u8; 128]);
+
+impl<'a> Info<'a> {
+    /// The siginfo a handler was given.
     ///
     /// # Safety
-    /// `si` points to a live 128-byte siginfo.
-    unsafe fn at<T: Copy>(si: *const libc::siginfo_t, off: usize) -> T {
-        // SAFETY: by the caller's promise, off + size_of::<T>() <= 128.
-        unsafe { si.cast::<u8>().add(off).cast::<T>().read_unaligned() }
+    /// `si` points to a live 128-byte siginfo that outlives `'a` (the
+    /// handler's argument, used within the handler).
+    pub unsafe fn from_ptr(si: *const libc::siginfo_t) -> Info<'a> {
+        // SAFETY: by the caller's promise.
+        Info(unsafe { &*si.cast::<[u8; 128]>() })
+    }
+
+    /// A siginfo image (waitid, rt_sigtimedwait).
+    pub fn from_bytes(b: &'a [u8; 128]) -> Info<'a> {
+        Info(b)
+    }
+
+    fn i32_at(&self, off: usize) -> i32 {
+        i32::from_le_bytes(self.0[off..off + 4].try_into().expect("4 bytes"))
+    }
+
+    fn u64_at(&self, off: usize) -> u64 {
+        u64::from_le_bytes(self.0[off..off + 8].try_into().expect("8 bytes"))
     }
 
     /// (si_signo, si_errno, si_code).
-    pub fn head(si: *const libc::siginfo_t) -> (i32, i32, i32) {
-        // SAFETY: the kernel passed a valid siginfo.
-        unsafe { (at(si, 0), at(si, 4), at(si, 8)) }
+    pub fn head(&self) -> (i32, i32, i32) {
+        (self.i32_at(0), self.i32_at(4), self.i32_at(8))
     }
     /// si_pid (kill, queue and child forms).
-    pub fn pid(si: *const libc::siginfo_t) -> i32 {
-        // SAFETY: as above.
-        unsafe { at(si, 16) }
+    pub fn pid(&self) -> i32 {
+        self.i32_at(16)
     }
     /// si_uid.
-    pub fn uid(si: *const libc::siginfo_t) -> u32 {
-        // SAFETY: as above.
-        unsafe { at(si, 20) }
+    pub fn uid(&self) -> u32 {
+        self.i32_at(20) as u32
     }
     /// si_addr (fault form).
-    pub fn addr(si: *const libc::siginfo_t) -> u64 {
-        // SAFETY: as above.
-        unsafe { at(si, 16) }
+    pub fn addr(&self) -> u64 {
+        self.u64_at(16)
     }
     /// si_value (queue and timer forms).
-    pub fn value(si: *const libc::siginfo_t) -> u64 {
-        // SAFETY: as above.
-        unsafe { at(si, 24) }
+    pub fn value(&self) -> u64 {
+        self.u64_at(24)
     }
     /// si_status (child form).
-    pub fn status(si: *const libc::siginfo_t) -> i32 {
-        // SAFETY: as above.
-        unsafe { at(si, 24) }
+    pub fn status(&self) -> i32 {
+        self.i32_at(24)
     }
 }
 

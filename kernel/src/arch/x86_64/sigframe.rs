@@ -88,8 +88,7 @@ pub fn frame_of(sc: &SigContext, uc_flags: u64, cur_rflags: u64) -> Result<TrapF
         }
         ss = USER_DS as u64;
     }
-    let rflags =
-        usermode::sanitize_rflags((cur_rflags & !FIX_EFLAGS) | (sc.eflags & FIX_EFLAGS));
+    let rflags = usermode::sanitize_rflags((cur_rflags & !FIX_EFLAGS) | (sc.eflags & FIX_EFLAGS));
     let f = TrapFrame {
         r15: sc.r15,
         r14: sc.r14,

@@ -19,9 +19,9 @@
 //!   is not already on it (state 0); after a delivery a stack with
 //!   SS_AUTODISARM is disarmed until the handler's sigreturn restores it.
 
+use ferrite_abi::Errno;
 use ferrite_abi::StackT;
 use ferrite_abi::signal::{MINSIGSTKSZ, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
-use ferrite_abi::Errno;
 
 /// A thread's alternate signal stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -57,7 +57,8 @@ impl RealTimer {
     /// Set the callout for the time left until the deadline.
     fn arm(&self, now_ns: u64) {
         let left = self.deadline_ns.saturating_sub(now_ns);
-        self.callout.schedule_at(apic::ticks() + ticks_covering(left));
+        self.callout
+            .schedule_at(apic::ticks() + ticks_covering(left));
     }
 
     /// (time left, interval) in nanoseconds; an armed timer has at least
@@ -130,12 +131,14 @@ fn fire(pid: usize) {
             t.arm(now); // early: the partial first tick
             return;
         }
-        if t.interval_ns != 0 {
-            let missed = (now - t.deadline_ns) / t.interval_ns;
-            t.deadline_ns += (missed + 1) * t.interval_ns;
-            t.arm(now);
-        } else {
-            t.deadline_ns = 0;
+        match (now - t.deadline_ns).checked_div(t.interval_ns) {
+            Some(missed) => {
+                t.deadline_ns = t
+                    .deadline_ns
+                    .saturating_add((missed + 1).saturating_mul(t.interval_ns));
+                t.arm(now);
+            }
+            None => t.deadline_ns = 0, // one-shot
         }
     }
     // As Linux's it_real_fn: a kernel-sent SIGALRM (SI_KERNEL).

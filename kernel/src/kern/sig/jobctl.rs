@@ -56,7 +56,9 @@ fn tell_parent(p: &Proc, event: Event, code: i32, status: i32) {
 /// one came before the thread had actually stopped).
 pub fn stop_self(p: &Proc, sig: i32) {
     tell_parent(p, Event::Stopped(sig), sicode::CLD_STOPPED, sig);
-    if !crate::kern::sched::lwp::stop_current() {
+    let stopped = crate::kern::sched::lwp::stop_current();
+    // A SIGKILL also ends a stop early, but is no continue.
+    if !stopped && !p.sig.lock().pending.set.contains(s::SIGKILL) {
         report_continue(p);
     }
 }

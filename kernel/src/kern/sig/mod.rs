@@ -132,7 +132,7 @@ impl SigInfo {
     /// As a full Linux `siginfo_t`: the union member follows the signal
     /// and the code (a fault's address only for the fault codes; a
     /// kernel-raised trap such as int3 has the kill form, pid and uid 0).
-    pub fn to_abi(&self) -> ferrite_abi::Siginfo {
+    pub fn to_abi(self) -> ferrite_abi::Siginfo {
         use ferrite_abi::Siginfo;
         let fault_code = self.code > 0 && self.code != sicode::SI_KERNEL;
         match self.signo {
@@ -179,7 +179,11 @@ impl SigState {
     /// flush_signal_handlers). Pending signals are kept.
     pub fn exec_reset(&mut self) {
         for a in self.actions.iter_mut() {
-            let handler = if a.is_ignore() { s::SIG_IGN } else { s::SIG_DFL };
+            let handler = if a.is_ignore() {
+                s::SIG_IGN
+            } else {
+                s::SIG_DFL
+            };
             *a = SigAction {
                 handler,
                 ..SigAction::DEFAULT
@@ -336,7 +340,7 @@ pub fn post_checked(p: &Proc, info: SigInfo) -> Result<(), ferrite_abi::Errno> {
             && crate::kern::sched::lwp::continue_thread(&l);
         let act = st.action(sig);
         let blocked = l.sig.mask().contains(sig);
-        if !(ignored(sig, &act) && !blocked) {
+        if !ignored(sig, &act) || blocked {
             if sig >= s::SIGRTMIN && info.code < 0 && !st.pending.has_room() {
                 return Err(ferrite_abi::Errno::EAGAIN);
             }

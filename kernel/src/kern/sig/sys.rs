@@ -211,12 +211,18 @@ pub fn sys_sigaltstack(ctx: &mut SyscallCtx<'_>) -> SysResult {
     } else {
         None
     };
-    let old = l.sig.inner.lock().altstack.query(sp);
+    // As Linux: the old stack is taken, the new one set, then the old one
+    // copied out (a bad `old_ss` fails the call after the change).
+    let old = {
+        let mut inner = l.sig.inner.lock();
+        let old = inner.altstack.query(sp);
+        if let Some(ss) = new {
+            inner.altstack.set(ss, sp)?;
+        }
+        old
+    };
     if old_ptr != 0 {
         copy::copyout(old_ptr, &old.to_bytes()).map_err(fault)?;
-    }
-    if let Some(ss) = new {
-        l.sig.inner.lock().altstack.set(ss, sp)?;
     }
     Ok(0)
 }
@@ -414,7 +420,11 @@ pub fn sys_setitimer(ctx: &mut SyscallCtx<'_>) -> SysResult {
         match which {
             ferrite_abi::clock::ITIMER_REAL => {
                 let (left, iv) = t
-                    .set_real(p.pid(), value * 1000, interval * 1000)
+                    .set_real(
+                        p.pid(),
+                        value.saturating_mul(1000),
+                        interval.saturating_mul(1000),
+                    )
                     .map_err(|_| Errno::ENOMEM)?;
                 (iv / 1000, left.div_ceil(1000))
             }

@@ -114,7 +114,11 @@ fn frame_fields_are_at_linux_offsets() {
     let rt = build_frame(&f, &info, &handler_action(), old, stack, trap, 0x7ffe_ff00);
     let b = rt.to_bytes();
     assert_eq!(RtSigframe::SIZE, off::END, "sizeof(struct rt_sigframe)");
-    assert_eq!(u64_at(&b, off::PRETCODE), 0x40_3000, "pretcode = sa_restorer");
+    assert_eq!(
+        u64_at(&b, off::PRETCODE),
+        0x40_3000,
+        "pretcode = sa_restorer"
+    );
     assert_eq!(u64_at(&b, off::UC_LINK), 0, "uc_link");
     let flags = u64_at(&b, off::UC_FLAGS);
     assert!(flags & UC_STRICT_RESTORE_SS != 0, "uc_flags {flags:#x}");
@@ -123,7 +127,11 @@ fn frame_fields_are_at_linux_offsets() {
     assert_eq!(u64_at(&b, off::UC_STACK_SIZE), 0x4000, "uc_stack.ss_size");
     for i in 0..15 {
         let at = off::SC_R8 + 8 * i;
-        assert_eq!(u64_at(&b, at), 0x1000 + 8 * i as u64, "register {i} at {at}");
+        assert_eq!(
+            u64_at(&b, at),
+            0x1000 + 8 * i as u64,
+            "register {i} at {at}"
+        );
     }
     assert_eq!(u64_at(&b, off::SC_RDI), f.rdi);
     assert_eq!(u64_at(&b, off::SC_RAX), f.rax);
@@ -213,7 +221,10 @@ fn frame_is_placed_as_linux_places_it() {
     let l = sigframe_layout(sp - RED_ZONE, 512).expect("room");
     assert_eq!((l.frame + 8) % 16, 0, "rsp + 8 aligned as after a call");
     assert_eq!(l.fpstate % 64, 0, "fpstate 64-byte aligned");
-    assert!(l.fpstate >= l.frame + RtSigframe::SIZE as u64, "fpstate above the frame");
+    assert!(
+        l.fpstate >= l.frame + RtSigframe::SIZE as u64,
+        "fpstate above the frame"
+    );
     assert!(l.fpstate + 512 <= sp - RED_ZONE, "nothing in the red zone");
     assert!(sigframe_layout(100, 512).is_none(), "no room below 100");
 }
@@ -247,7 +258,10 @@ fn sigreturn_reads_the_registers_at_linux_offsets() {
         put_u64(b, off::SC_RSP, 0x7ffe_0000);
     })
     .expect("an unchanged context is accepted");
-    assert_eq!((r.rax, r.r15, r.rip, r.rsp), (0xaaaa, 0x1515, 0x40_1234, 0x7ffe_0000));
+    assert_eq!(
+        (r.rax, r.r15, r.rip, r.rsp),
+        (0xaaaa, 0x1515, 0x40_1234, 0x7ffe_0000)
+    );
     assert_eq!((r.rbx, r.rcx, r.rdi, r.r11), (f.rbx, f.rcx, f.rdi, f.r11));
     assert_eq!(r.rflags, f.rflags, "the arithmetic flags come back");
     assert_eq!(r.error_code, u64::MAX, "not a system call any more");
@@ -256,13 +270,29 @@ fn sigreturn_reads_the_registers_at_linux_offsets() {
 
 #[ktest]
 fn sigreturn_refuses_kernel_selectors_and_rips() {
-    let set_cs = |v: u16| move |b: &mut [u8]| b[off::SC_CS..off::SC_CS + 2].copy_from_slice(&v.to_le_bytes());
-    let set_ss = |v: u16| move |b: &mut [u8]| b[off::SC_SS..off::SC_SS + 2].copy_from_slice(&v.to_le_bytes());
+    let set_cs = |v: u16| {
+        move |b: &mut [u8]| b[off::SC_CS..off::SC_CS + 2].copy_from_slice(&v.to_le_bytes())
+    };
+    let set_ss = |v: u16| {
+        move |b: &mut [u8]| b[off::SC_SS..off::SC_SS + 2].copy_from_slice(&v.to_le_bytes())
+    };
     for sel in [0x08u16, 0x10, 0x0] {
-        assert_eq!(returned(set_cs(sel)).err(), Some(BadFrame::Selectors), "cs {sel:#x}");
-        assert_eq!(returned(set_ss(sel)).err(), Some(BadFrame::Selectors), "ss {sel:#x}");
+        assert_eq!(
+            returned(set_cs(sel)).err(),
+            Some(BadFrame::Selectors),
+            "cs {sel:#x}"
+        );
+        assert_eq!(
+            returned(set_ss(sel)).err(),
+            Some(BadFrame::Selectors),
+            "ss {sel:#x}"
+        );
     }
-    for rip in [0x8000_0000_0000_0000u64, 0x0000_8000_0000_0000, 0xffff_8000_0000_0000] {
+    for rip in [
+        0x8000_0000_0000_0000u64,
+        0x0000_8000_0000_0000,
+        0xffff_8000_0000_0000,
+    ] {
         let r = returned(|b| put_u64(b, off::SC_RIP, rip));
         assert_eq!(r.err(), Some(BadFrame::Rip), "rip {rip:#x}");
     }
@@ -289,11 +319,20 @@ fn sigreturn_forces_rpl_3_and_repairs_a_loose_stack_selector() {
 #[ktest]
 fn sigreturn_takes_only_the_flags_a_program_may_set() {
     // IOPL 3, NT, VM, VIF, VIP, ID set and IF clear in the context.
-    let forged = (3 << 12) | (1 << 14) | (1 << 17) | (1 << 19) | (1 << 20) | (1 << 21) | 0x400 | 0x1;
+    let forged =
+        (3 << 12) | (1 << 14) | (1 << 17) | (1 << 19) | (1 << 20) | (1 << 21) | 0x400 | 0x1;
     let r = returned(|b| put_u64(b, off::SC_EFLAGS, forged)).expect("flags are not refused");
-    assert_eq!(r.rflags & (3 << 12 | 1 << 14 | 1 << 17 | 1 << 19 | 1 << 20), 0, "privileged bits");
+    assert_eq!(
+        r.rflags & (3 << 12 | 1 << 14 | 1 << 17 | 1 << 19 | 1 << 20),
+        0,
+        "privileged bits"
+    );
     assert!(r.rflags & (1 << 9) != 0, "IF stays set");
-    assert_eq!(r.rflags & FIX_EFLAGS, forged & FIX_EFLAGS, "DF and CF taken");
+    assert_eq!(
+        r.rflags & FIX_EFLAGS,
+        forged & FIX_EFLAGS,
+        "DF and CF taken"
+    );
     assert!(usermode::check_user_frame(&r).is_ok());
 }
 
@@ -363,9 +402,21 @@ fn alternate_stack_follows_linux_rules() {
     assert_eq!(a.query(0x12000).ss_flags, s::SS_ONSTACK, "on the stack");
     assert!(!a.is_on(0x10000) && a.is_on(0x10001) && a.is_on(0x12000));
     assert_eq!(a.set(ss(0, s::SS_DISABLE, 0), 0x11000), Err(Errno::EPERM));
-    assert_eq!(a.frame_start(0x9000, true), (0x12000, true), "switch to the top");
-    assert_eq!(a.frame_start(0x11800, true), (0x11800, false), "already on it");
-    assert_eq!(a.frame_start(0x9000, false), (0x9000, false), "no SA_ONSTACK");
+    assert_eq!(
+        a.frame_start(0x9000, true),
+        (0x12000, true),
+        "switch to the top"
+    );
+    assert_eq!(
+        a.frame_start(0x11800, true),
+        (0x11800, false),
+        "already on it"
+    );
+    assert_eq!(
+        a.frame_start(0x9000, false),
+        (0x9000, false),
+        "no SA_ONSTACK"
+    );
     assert_eq!(a.set(ss(0x10000, s::SS_AUTODISARM, 8192), 0x9000), Ok(()));
     assert!(!a.is_on(0x11000), "never on an autodisarm stack");
     assert_eq!(a.query(0).ss_flags, s::SS_AUTODISARM);

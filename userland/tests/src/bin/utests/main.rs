@@ -2,7 +2,8 @@
 //! as `/bin/utests`, each program as a link `/bin/tests/<prog>` to it).
 //! The program runs by the name it was started under (see the `multicall`
 //! crate); one program per area, each a module here with its own checks:
-//! exec, fork, pipe, signal, file, time, misc, badptr.
+//! exec, fork, pipe, signal (default actions), sighandler, sigframe,
+//! sigfault, sigjob, file, time, misc, badptr.
 //!
 //! This file owns the table of programs only. A start with the exec-probe
 //! environment ([`ftest::PROBE_ENV`]) exits at once, as every test program

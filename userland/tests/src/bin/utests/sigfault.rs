@@ -86,13 +86,15 @@ fn seen() -> Seen {
 
 /// Records the fault and resumes at the landing label.
 extern "C" fn record_and_land(sig: i32, si: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    // SAFETY: the kernel's siginfo argument, used within the handler.
+    let si = unsafe { sigctx::Info::from_ptr(si) };
     // SAFETY: the kernel's ucontext, within the handler.
     let ctx = unsafe { sigctx::ucontext(uc) };
-    let (_, _, code) = sigctx::info::head(si);
+    let (_, _, code) = si.head();
     let vals = [
         sig as u64,
         code as i64 as u64,
-        sigctx::info::addr(si),
+        si.addr(),
         ctx.mc.rip,
         ctx.mc.trapno,
         ctx.mc.err,
@@ -165,7 +167,13 @@ fn attempt(op: Op, addr: usize) -> bool {
 
 /// Installs the recording handler for the fault signals.
 fn recording() -> CheckResult {
-    for s in [libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE, libc::SIGILL, libc::SIGTRAP] {
+    for s in [
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGFPE,
+        libc::SIGILL,
+        libc::SIGTRAP,
+    ] {
         install(s, record_and_land, 0, &[])?;
     }
     Ok(())
@@ -188,7 +196,11 @@ fn expect_page_fault(op: Op, addr: usize, code: i32) -> Result<u64, String> {
         "si_signo, si_code, si_addr"
     );
     ensure_eq!((s.trapno, s.cr2), (14, addr as u64), "trapno, cr2");
-    check!(s.err & PF_USER != 0, "error code {:#x} without the user bit", s.err);
+    check!(
+        s.err & PF_USER != 0,
+        "error code {:#x} without the user bit",
+        s.err
+    );
     let at = FAULT_AT.load(Ordering::SeqCst);
     if !matches!(op, Op::Exec) {
         ensure_eq!(s.rip, at, "uc rip: the faulting instruction");
@@ -209,7 +221,10 @@ fn write_to_a_read_only_page_is_accerr_with_the_write_bit() -> CheckResult {
     // read-only page.
     check!(!attempt(Op::Read, m.addr + PAGE + 8), "reading faulted");
     let err = expect_page_fault(Op::Write, m.addr + PAGE + 0x7ff, code::SEGV_ACCERR)?;
-    check!(err & PF_WRITE != 0, "a write without the write bit: {err:#x}");
+    check!(
+        err & PF_WRITE != 0,
+        "a write without the write bit: {err:#x}"
+    );
     Ok(())
 }
 
@@ -224,8 +239,15 @@ fn fetch_from_a_non_executable_page_is_accerr() -> CheckResult {
     let mut m = Mapping::anon(PAGE, libc::PROT_READ | libc::PROT_WRITE)?;
     m.bytes_mut()[..16].fill(0xc3); // ret: harmless if it ever ran
     let err = expect_page_fault(Op::Exec, m.addr + 8, code::SEGV_ACCERR)?;
-    check!(err & PF_INSTR != 0, "an instruction fetch without the fetch bit: {err:#x}");
-    ensure_eq!(seen().rip, (m.addr + 8) as u64, "uc rip: the address jumped to");
+    check!(
+        err & PF_INSTR != 0,
+        "an instruction fetch without the fetch bit: {err:#x}"
+    );
+    ensure_eq!(
+        seen().rip,
+        (m.addr + 8) as u64,
+        "uc rip: the address jumped to"
+    );
     Ok(())
 }
 
@@ -253,21 +275,33 @@ fn expect_trap(op: Op, signo: i32, code: i32) -> Result<Seen, String> {
 fn division_by_zero_is_sigfpe_fpe_intdiv_at_the_div() -> CheckResult {
     let s = expect_trap(Op::Div0, libc::SIGFPE, code::FPE_INTDIV)?;
     let div = FAULT_AT.load(Ordering::SeqCst) + 5; // after mov ecx, 0
-    ensure_eq!((s.addr, s.rip, s.trapno), (div, div, 0), "si_addr, uc rip, trapno");
+    ensure_eq!(
+        (s.addr, s.rip, s.trapno),
+        (div, div, 0),
+        "si_addr, uc rip, trapno"
+    );
     Ok(())
 }
 
 fn ud2_is_sigill_ill_illopn_at_the_instruction() -> CheckResult {
     let s = expect_trap(Op::Ud2, libc::SIGILL, code::ILL_ILLOPN)?;
     let at = FAULT_AT.load(Ordering::SeqCst);
-    ensure_eq!((s.addr, s.rip, s.trapno), (at, at, 6), "si_addr, uc rip, trapno");
+    ensure_eq!(
+        (s.addr, s.rip, s.trapno),
+        (at, at, 6),
+        "si_addr, uc rip, trapno"
+    );
     Ok(())
 }
 
 fn int3_is_sigtrap_si_kernel_after_the_instruction() -> CheckResult {
     let s = expect_trap(Op::Int3, libc::SIGTRAP, libc::SI_KERNEL)?;
     let at = FAULT_AT.load(Ordering::SeqCst);
-    ensure_eq!((s.rip, s.trapno), (at + 1, 3), "uc rip (past the int3), trapno");
+    ensure_eq!(
+        (s.rip, s.trapno),
+        (at + 1, 3),
+        "uc rip (past the int3), trapno"
+    );
     ensure_eq!(s.addr, 0, "si_pid and si_uid (SI_KERNEL)");
     Ok(())
 }
@@ -275,7 +309,11 @@ fn int3_is_sigtrap_si_kernel_after_the_instruction() -> CheckResult {
 fn privileged_instruction_is_sigsegv_si_kernel() -> CheckResult {
     let s = expect_trap(Op::Hlt, libc::SIGSEGV, libc::SI_KERNEL)?;
     let at = FAULT_AT.load(Ordering::SeqCst);
-    ensure_eq!((s.addr, s.rip, s.trapno), (0, at, 13), "si_addr, uc rip, trapno");
+    ensure_eq!(
+        (s.addr, s.rip, s.trapno),
+        (0, at, 13),
+        "si_addr, uc rip, trapno"
+    );
     Ok(())
 }
 
@@ -286,7 +324,9 @@ static FIX_LEN: AtomicU64 = AtomicU64::new(0);
 /// Makes the faulting page readable and writable, then returns: the
 /// access is retried and completes.
 extern "C" fn unprotect(_: i32, si: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    let page = sigctx::info::addr(si) & !(PAGE as u64 - 1);
+    // SAFETY: the kernel's siginfo argument, used within the handler.
+    let si = unsafe { sigctx::Info::from_ptr(si) };
+    let page = si.addr() & !(PAGE as u64 - 1);
     FAULTS.bump();
     // SAFETY: mprotect of the check's own mapping.
     unsafe {
@@ -486,9 +526,11 @@ static ALT_FD: AtomicU64 = AtomicU64::new(0);
 
 /// Reports where it runs, then ends the process (the stack is gone).
 extern "C" fn report_overflow(_: i32, si: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    // SAFETY: the kernel's siginfo argument, used within the handler.
+    let si = unsafe { sigctx::Info::from_ptr(si) };
     let (_, cur) = sigctx::sigaltstack(None);
     let on_alt = cur.ss_flags & libc::SS_ONSTACK != 0;
-    let code = sigctx::info::head(si).2;
+    let code = si.head().2;
     let msg: &[u8] = if on_alt && (code == code::SEGV_MAPERR || code == code::SEGV_ACCERR) {
         b"caught on the alternate stack"
     } else {
@@ -497,7 +539,11 @@ extern "C" fn report_overflow(_: i32, si: *mut libc::siginfo_t, uc: *mut libc::c
     let _ = uc;
     // SAFETY: write and _exit are async-signal-safe.
     unsafe {
-        libc::write(ALT_FD.load(Ordering::SeqCst) as i32, msg.as_ptr().cast(), msg.len());
+        libc::write(
+            ALT_FD.load(Ordering::SeqCst) as i32,
+            msg.as_ptr().cast(),
+            msg.len(),
+        );
         libc::_exit(7);
     }
 }
@@ -515,7 +561,10 @@ fn stack_overflow_is_caught_on_the_alternate_stack() -> CheckResult {
     close(wr);
     let said = utests::fd::read_to_end(rd)?;
     close(rd);
-    ensure_eq!(String::from_utf8_lossy(&said), "caught on the alternate stack");
+    ensure_eq!(
+        String::from_utf8_lossy(&said),
+        "caught on the alternate stack"
+    );
     ensure_eq!(wait_pid(pid)?, WaitStatus::Exited(7));
     Ok(())
 }

@@ -302,6 +302,8 @@ const REWRITE_NO_FPSTATE: u64 = 2;
 static FPU_IN: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
 
 extern "C" fn rewrite(_: i32, si: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    // SAFETY: the kernel's siginfo argument, used within the handler.
+    let si = unsafe { sigctx::Info::from_ptr(si) };
     // SAFETY: the kernel's ucontext, used within the handler.
     let ctx = unsafe { sigctx::ucontext(uc) };
     let mc = &mut ctx.mc;
@@ -314,7 +316,7 @@ extern "C" fn rewrite(_: i32, si: *mut libc::siginfo_t, uc: *mut libc::c_void) {
     }
     SEEN[15].store(mc.eflags, Ordering::SeqCst);
     SEEN[16].store(mc.rip, Ordering::SeqCst);
-    SEEN[55].store(sigctx::info::addr(si), Ordering::SeqCst);
+    SEEN[55].store(si.addr(), Ordering::SeqCst);
     FPU_IN[0].store(u64::from(mxcsr()), Ordering::SeqCst);
     let mut fcw = 0u16;
     // SAFETY: fnstcw stores 2 bytes into a local.
@@ -373,7 +375,10 @@ fn handler_starts_with_a_clean_fpu_state() -> CheckResult {
     let inp = Regs::test_values();
     let out = run_block(&inp);
     ensure_eq!(
-        (FPU_IN[0].load(Ordering::SeqCst), FPU_IN[1].load(Ordering::SeqCst)),
+        (
+            FPU_IN[0].load(Ordering::SeqCst),
+            FPU_IN[1].load(Ordering::SeqCst)
+        ),
         (0x1f80, 0x37f),
         "MXCSR and the x87 control word inside the handler"
     );
@@ -398,7 +403,11 @@ fn handler_can_rewrite_registers_through_the_ucontext() -> CheckResult {
         inp.0[W_RFLAGS] & !RFLAGS_CF,
         "rflags with CF cleared"
     );
-    ensure_eq!(out.xmm(7), 0x7777_0000_0000_0000_0000_0000_0000_7777, "xmm7");
+    ensure_eq!(
+        out.xmm(7),
+        0x7777_0000_0000_0000_0000_0000_0000_7777,
+        "xmm7"
+    );
     ensure_eq!(out.xmm(6), inp.xmm(6), "xmm6 untouched");
     ensure_eq!(out.0[W_MXCSR], 0x5f80, "mxcsr");
     Ok(())
@@ -721,7 +730,8 @@ fn unwritable_stack_at_delivery_kills_despite_handlers() -> CheckResult {
     let ro = Mapping::anon(4 * PAGE, libc::PROT_READ)?;
     let top = ro.addr + 4 * PAGE;
     let pid = spawn(move || {
-        if install(libc::SIGUSR1, nop, 0, &[]).is_err() || install(libc::SIGSEGV, nop, 0, &[]).is_err()
+        if install(libc::SIGUSR1, nop, 0, &[]).is_err()
+            || install(libc::SIGSEGV, nop, 0, &[]).is_err()
         {
             return 2;
         }

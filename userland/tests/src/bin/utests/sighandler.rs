@@ -17,8 +17,8 @@ use ftest::{CheckResult, check, checks, ensure_eq, expect_errno, sys};
 use utests::clock::{mono, sleep_ms, timespec};
 use utests::fd::{close, pipe, write_all};
 use utests::sigctx::{
-    self, Counter, Log, SA_RESTORER, bit, current_mask, info, install, install_raw, kill,
-    kill_self, sigaltstack, sigprocmask,
+    self, Counter, Log, SA_RESTORER, bit, current_mask, install, install_raw, kill, kill_self,
+    sigaltstack, sigprocmask,
 };
 
 const CHECKS: &[ftest::Check] = checks![
@@ -89,19 +89,21 @@ fn load(a: &AtomicU64) -> u64 {
 
 /// Records everything about the delivery.
 extern "C" fn record(sig: i32, si: *mut libc::siginfo_t, uc: *mut libc::c_void) {
-    let (signo, _, code) = info::head(si);
+    // SAFETY: the kernel's siginfo argument, used within the handler.
+    let si = unsafe { sigctx::Info::from_ptr(si) };
+    let (signo, _, code) = si.head();
     store(&LAST[0], signo as u64);
     store(&LAST[1], code as i64 as u64);
-    store(&LAST[2], info::pid(si) as u64);
-    store(&LAST[3], u64::from(info::uid(si)));
-    store(&LAST[4], info::value(si));
+    store(&LAST[2], si.pid() as u64);
+    store(&LAST[3], u64::from(si.uid()));
+    store(&LAST[4], si.value());
     store(&MASK_IN, current_mask());
     // SAFETY: the kernel's ucontext argument, used within the handler.
     let ctx = unsafe { sigctx::ucontext(uc) };
     store(&UC_MASK, ctx.uc_sigmask);
     store(&UC_OLDMASK, ctx.mc.oldmask);
     store(&UC_ADDR, uc as u64);
-    LOG.push(((sig as u64) << 32) | (info::value(si) & 0xffff_ffff));
+    LOG.push(((sig as u64) << 32) | (si.value() & 0xffff_ffff));
     COUNT.bump();
 }
 
@@ -204,7 +206,14 @@ fn queue_to_self(sig: i32, value: u64) -> i64 {
     si[20..24].copy_from_slice(&getuid().to_le_bytes());
     si[24..32].copy_from_slice(&value.to_le_bytes());
     // SAFETY: a 128-byte siginfo image.
-    unsafe { libc::syscall(libc::SYS_rt_sigqueueinfo, sigctx::getpid(), sig, si.as_ptr()) }
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigqueueinfo,
+            sigctx::getpid(),
+            sig,
+            si.as_ptr(),
+        )
+    }
 }
 
 fn sigqueueinfo_value_reaches_the_handler() -> CheckResult {
@@ -217,7 +226,12 @@ fn sigqueueinfo_value_reaches_the_handler() -> CheckResult {
     let (signo, code, pid, _, value) = last();
     ensure_eq!(
         (signo, code, pid, value),
-        (libc::SIGUSR1, libc::SI_QUEUE, sigctx::getpid(), 0x1234_5678_9abc)
+        (
+            libc::SIGUSR1,
+            libc::SI_QUEUE,
+            sigctx::getpid(),
+            0x1234_5678_9abc
+        )
     );
     Ok(())
 }
@@ -237,11 +251,20 @@ fn sigqueueinfo_cannot_forge_kernel_codes_for_others() -> CheckResult {
         si[0..4].copy_from_slice(&libc::SIGUSR1.to_le_bytes());
         si[8..12].copy_from_slice(&code.to_le_bytes());
         // SAFETY: a 128-byte siginfo image.
-        let r = unsafe { libc::syscall(libc::SYS_rt_sigqueueinfo, child, libc::SIGUSR1, si.as_ptr()) };
-        expect_errno(r, libc::EPERM, &format!("rt_sigqueueinfo with si_code {code}"))?;
+        let r =
+            unsafe { libc::syscall(libc::SYS_rt_sigqueueinfo, child, libc::SIGUSR1, si.as_ptr()) };
+        expect_errno(
+            r,
+            libc::EPERM,
+            &format!("rt_sigqueueinfo with si_code {code}"),
+        )?;
     }
     close(wr);
-    ensure_eq!(wait_pid(child)?, WaitStatus::Exited(0), "the child was not signalled");
+    ensure_eq!(
+        wait_pid(child)?,
+        WaitStatus::Exited(0),
+        "the child was not signalled"
+    );
     Ok(())
 }
 
@@ -254,7 +277,10 @@ fn rt_sigaction_drops_flag_bits_it_does_not_know() -> CheckResult {
         flags,
         ..Default::default()
     };
-    sys(sigctx::rt_sigaction(libc::SIGUSR1, Some(&act), None), "rt_sigaction")?;
+    sys(
+        sigctx::rt_sigaction(libc::SIGUSR1, Some(&act), None),
+        "rt_sigaction",
+    )?;
     ensure_eq!(
         sigctx::action_of(libc::SIGUSR1)?.flags,
         libc::SA_RESTART as u64,
@@ -272,7 +298,13 @@ fn signal_calls_fault_on_bad_pointers() -> CheckResult {
         expect_errno(r, libc::EFAULT, "rt_sigaction(act = 8)")?;
         let r = libc::syscall(libc::SYS_rt_sigaction, libc::SIGUSR1, 0usize, bad, 8usize);
         expect_errno(r, libc::EFAULT, "rt_sigaction(oldact = 8)")?;
-        let r = libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_BLOCK, bad, 0usize, 8usize);
+        let r = libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK,
+            bad,
+            0usize,
+            8usize,
+        );
         expect_errno(r, libc::EFAULT, "rt_sigprocmask(set = 8)")?;
         let r = libc::syscall(libc::SYS_sigaltstack, bad, 0usize);
         expect_errno(r, libc::EFAULT, "sigaltstack(ss = 8)")?;
@@ -280,7 +312,12 @@ fn signal_calls_fault_on_bad_pointers() -> CheckResult {
         expect_errno(r, libc::EFAULT, "sigaltstack(old = 8)")?;
         let r = libc::syscall(libc::SYS_rt_sigtimedwait, bad, 0usize, 0usize, 8usize);
         expect_errno(r, libc::EFAULT, "rt_sigtimedwait(set = 8)")?;
-        let r = libc::syscall(libc::SYS_rt_sigqueueinfo, sigctx::getpid(), libc::SIGUSR1, bad);
+        let r = libc::syscall(
+            libc::SYS_rt_sigqueueinfo,
+            sigctx::getpid(),
+            libc::SIGUSR1,
+            bad,
+        );
         expect_errno(r, libc::EFAULT, "rt_sigqueueinfo(info = 8)")?;
     }
     ensure_eq!(current_mask(), 0, "the mask is untouched");
@@ -331,9 +368,19 @@ fn handler_arguments_point_into_a_frame_below_the_red_zone() -> CheckResult {
     // struct rt_sigframe { pretcode; ucontext (304 bytes); siginfo }.
     ensure_eq!(rdx, rsp + 8, "rdx = &uc, right above the return address");
     ensure_eq!(rsi, rdx + 304, "rsi = &info, right after the ucontext");
-    ensure_eq!((rsp + 8) % 16, 0, "rsp + 8 is 16-byte aligned, as after a call");
-    check!(fp != 0 && fp % 64 == 0, "fpstate {fp:#x} is 64-byte aligned");
-    check!(fp >= rsi + 128, "fpstate {fp:#x} lies above the siginfo at {rsi:#x}");
+    ensure_eq!(
+        (rsp + 8) % 16,
+        0,
+        "rsp + 8 is 16-byte aligned, as after a call"
+    );
+    check!(
+        fp != 0 && fp % 64 == 0,
+        "fpstate {fp:#x} is 64-byte aligned"
+    );
+    check!(
+        fp >= rsi + 128,
+        "fpstate {fp:#x} lies above the siginfo at {rsi:#x}"
+    );
     check!(
         fp + 512 <= sp - 128,
         "the frame (FPU image up to {:#x}) is below the red zone of rsp {sp:#x}",
@@ -485,7 +532,12 @@ fn sa_resethand_runs_the_handler_once() -> CheckResult {
     let a = sigctx::action_of(libc::SIGUSR1)?;
     ensure_eq!(a.handler, libc::SIG_DFL, "handler after one delivery");
     let want = (libc::SA_RESETHAND | libc::SA_RESTART | libc::SA_SIGINFO) as u32 as u64;
-    ensure_eq!(a.flags & want, want, "flags after one delivery: {:#x}", a.flags);
+    ensure_eq!(
+        a.flags & want,
+        want,
+        "flags after one delivery: {:#x}",
+        a.flags
+    );
     ensure_eq!(a.mask, bit(libc::SIGHUP), "sa_mask after one delivery");
     // The next one takes the default action.
     let pid = spawn(|| {
@@ -698,7 +750,10 @@ fn getitimer_reports_the_time_left_and_the_interval() -> CheckResult {
         Duration::from_secs(5),
         Duration::from_secs(1),
     )?;
-    ensure_eq!((itv(&old.it_value), itv(&old.it_interval)), (Duration::ZERO, Duration::ZERO));
+    ensure_eq!(
+        (itv(&old.it_value), itv(&old.it_interval)),
+        (Duration::ZERO, Duration::ZERO)
+    );
     sleep_ms(50);
     // SAFETY: itimerval is plain data; valid out-pointer.
     let mut cur: libc::itimerval = unsafe { std::mem::zeroed() };
@@ -802,7 +857,11 @@ fn sigtimedwait_takes_a_blocked_signal_with_its_info() -> CheckResult {
         (libc::SIGUSR1, libc::SI_USER, sigctx::getpid()),
         "si_signo, si_code, si_pid"
     );
-    ensure_eq!(COUNT.get(), 0, "the handler does not run for a taken signal");
+    ensure_eq!(
+        COUNT.get(),
+        0,
+        "the handler does not run for a taken signal"
+    );
     ensure_eq!(sigctx::pending(), 0, "taken off the pending set");
     Ok(())
 }
@@ -811,7 +870,11 @@ fn sigtimedwait_wakes_for_a_signal_sent_later() -> CheckResult {
     sigprocmask(libc::SIG_BLOCK, Some(bit(libc::SIGUSR2)))?;
     let child = signal_parent_later(30, libc::SIGUSR2, None)?;
     let (r, e, si) = sigtimedwait(bit(libc::SIGUSR2), Some(Duration::from_secs(10)));
-    check!(r == libc::SIGUSR2 as i64, "returned {r} ({})", ftest::errname(e));
+    check!(
+        r == libc::SIGUSR2 as i64,
+        "returned {r} ({})",
+        ftest::errname(e)
+    );
     ensure_eq!(word(&si, 16), child, "si_pid");
     ensure_eq!(wait_pid(child)?, WaitStatus::Exited(0));
     Ok(())
@@ -825,7 +888,11 @@ fn sigtimedwait_times_out_with_eagain() -> CheckResult {
     ensure_eq!((r, ftest::errname(e)), (-1, "EAGAIN"));
     check!(took >= Duration::from_millis(50), "returned after {took:?}");
     let (r, e, _) = sigtimedwait(bit(libc::SIGUSR2), Some(Duration::ZERO));
-    ensure_eq!((r, ftest::errname(e)), (-1, "EAGAIN"), "a zero timeout polls");
+    ensure_eq!(
+        (r, ftest::errname(e)),
+        (-1, "EAGAIN"),
+        "a zero timeout polls"
+    );
     Ok(())
 }
 
@@ -888,7 +955,11 @@ fn handler_runs_on_the_alternate_stack_with_sa_onstack() -> CheckResult {
         "sigaltstack's flags in the handler"
     );
     ensure_eq!(
-        (load(&UC_STACK[0]), load(&UC_STACK[1]) as i32, load(&UC_STACK[2])),
+        (
+            load(&UC_STACK[0]),
+            load(&UC_STACK[1]) as i32,
+            load(&UC_STACK[2])
+        ),
         (stack.0 as u64, 0, stack.1 as u64),
         "uc_stack: the stack as it was set"
     );
@@ -967,7 +1038,11 @@ fn ss_autodisarm_disarms_the_stack_while_a_handler_runs() -> CheckResult {
     ensure_eq!(uc.len(), 1);
     check!(inside(uc[0], stack), "frame {:#x} not on the stack", uc[0]);
     ensure_eq!(
-        (load(&ALT_SEEN[0]) as i32, load(&ALT_SEEN[1]), load(&ALT_SEEN[2])),
+        (
+            load(&ALT_SEEN[0]) as i32,
+            load(&ALT_SEEN[1]),
+            load(&ALT_SEEN[2])
+        ),
         (libc::SS_DISABLE, 0, 0),
         "the stack inside the handler"
     );

@@ -17,8 +17,8 @@ use utests::clock::{mono, sleep_ms};
 use utests::fd::{close, pipe, read_exact, read_some, read_to_end, write_all};
 use utests::mem::{Mapping, PAGE};
 use utests::sigctx::{
-    self, KSigaction, Log, SA_RESTORER, bit, code, current_mask, getpid, info, install, kill,
-    kill_self, sigaltstack, sigprocmask,
+    self, KSigaction, Log, SA_RESTORER, bit, code, current_mask, getpid, install, kill, kill_self,
+    sigaltstack, sigprocmask,
 };
 
 const CHECKS: &[ftest::Check] = checks![
@@ -78,8 +78,8 @@ fn waitid(pid: libc::pid_t, options: i32) -> Result<(i32, i32, i32), String> {
             continue;
         }
         sys(r, "waitid")?;
-        let p = si.as_ptr().cast::<libc::siginfo_t>();
-        return Ok((info::head(p).2, info::status(p), info::pid(p)));
+        let i = sigctx::Info::from_bytes(&si);
+        return Ok((i.head().2, i.status(), i.pid()));
     }
 }
 
@@ -110,7 +110,11 @@ fn sigstop_and_sigcont_are_reported_by_wait4() -> CheckResult {
     sleep_ms(20);
     sys(kill(pid, libc::SIGSTOP), "kill(SIGSTOP)")?;
     let (r, st) = wait_opts(pid, libc::WUNTRACED)?;
-    ensure_eq!((r, st), (pid, stopped_word(libc::SIGSTOP)), "wait4(WUNTRACED)");
+    ensure_eq!(
+        (r, st),
+        (pid, stopped_word(libc::SIGSTOP)),
+        "wait4(WUNTRACED)"
+    );
     check!(libc::WIFSTOPPED(st) && libc::WSTOPSIG(st) == libc::SIGSTOP);
     // Reported once.
     let (r, _) = wait_opts(pid, libc::WUNTRACED | libc::WNOHANG)?;
@@ -131,7 +135,11 @@ fn every_stop_signal_stops_and_waitid_reports_it() -> CheckResult {
     for sig in [libc::SIGSTOP, libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
         sys(kill(pid, sig), "kill")?;
         let got = waitid(pid, libc::WSTOPPED)?;
-        ensure_eq!(got, (code::CLD_STOPPED, sig, pid), "waitid(WSTOPPED) after {sig}");
+        ensure_eq!(
+            got,
+            (code::CLD_STOPPED, sig, pid),
+            "waitid(WSTOPPED) after {sig}"
+        );
         sys(kill(pid, libc::SIGCONT), "kill(SIGCONT)")?;
         let got = waitid(pid, libc::WCONTINUED)?;
         ensure_eq!(
@@ -197,9 +205,11 @@ fn stopped_process_keeps_sigterm_pending_until_continued() -> CheckResult {
 static CHLD: Log = Log::new();
 
 extern "C" fn on_sigchld(_: i32, si: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    let code = info::head(si).2 as u64 & 0xff;
-    let status = info::status(si) as u64 & 0xff;
-    CHLD.push((code << 40) | (status << 32) | info::pid(si) as u32 as u64);
+    // SAFETY: the kernel's siginfo argument, used within the handler.
+    let si = unsafe { sigctx::Info::from_ptr(si) };
+    let code = si.head().2 as u64 & 0xff;
+    let status = si.status() as u64 & 0xff;
+    CHLD.push((code << 40) | (status << 32) | si.pid() as u32 as u64);
 }
 
 fn chld(code: i32, status: i32, pid: libc::pid_t) -> u64 {
@@ -217,7 +227,14 @@ fn await_chld(n: usize) -> Result<Vec<u64>, String> {
 
 fn show(log: &[u64]) -> String {
     log.iter()
-        .map(|w| format!("(code {} status {} pid {})", w >> 40, (w >> 32) & 0xff, w & 0xffff_ffff))
+        .map(|w| {
+            format!(
+                "(code {} status {} pid {})",
+                w >> 40,
+                (w >> 32) & 0xff,
+                w & 0xffff_ffff
+            )
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -294,7 +311,11 @@ fn sa_nocldstop_silences_stops_and_continues() -> CheckResult {
     ensure_eq!(CHLD.items(), vec![], "SIGCHLD for a stop or continue");
     write_all(wr, b"x")?;
     let log = await_chld(1)?;
-    ensure_eq!(log, vec![chld(code::CLD_EXITED, 0, pid)], "the exit still signals");
+    ensure_eq!(
+        log,
+        vec![chld(code::CLD_EXITED, 0, pid)],
+        "the exit still signals"
+    );
     ensure_eq!(wait_pid(pid)?, WaitStatus::Exited(0));
     close(wr);
     Ok(())
@@ -313,7 +334,11 @@ fn sa_nocldwait_reaps_children_but_still_signals() -> CheckResult {
     let mut status = 0;
     // SAFETY: status is a valid out-pointer.
     let r = unsafe { libc::waitpid(-1, &mut status, 0) };
-    expect_errno(r as i64, libc::ECHILD, "wait after an SA_NOCLDWAIT child exited")?;
+    expect_errno(
+        r as i64,
+        libc::ECHILD,
+        "wait after an SA_NOCLDWAIT child exited",
+    )?;
     expect_errno(kill(pid, 0), libc::ESRCH, "the child is gone")
 }
 
@@ -442,10 +467,12 @@ fn pending_stop_and_continue_signals_cancel_each_other() -> CheckResult {
 static REPORT_FD: AtomicU64 = AtomicU64::new(0);
 
 extern "C" fn report(_: i32, si: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    let (_, _, code) = info::head(si);
+    // SAFETY: the kernel's siginfo argument, used within the handler.
+    let si = unsafe { sigctx::Info::from_ptr(si) };
+    let (_, _, code) = si.head();
     let rec = [
         getpid() as u32 as u64,
-        info::pid(si) as u32 as u64,
+        si.pid() as u32 as u64,
         code as u32 as u64,
     ];
     let mut bytes = [0u8; 24];
@@ -453,13 +480,24 @@ extern "C" fn report(_: i32, si: *mut libc::siginfo_t, _: *mut libc::c_void) {
         bytes[8 * i..8 * i + 8].copy_from_slice(&v.to_le_bytes());
     }
     // SAFETY: write is async-signal-safe.
-    unsafe { libc::write(REPORT_FD.load(Ordering::SeqCst) as i32, bytes.as_ptr().cast(), 24) };
+    unsafe {
+        libc::write(
+            REPORT_FD.load(Ordering::SeqCst) as i32,
+            bytes.as_ptr().cast(),
+            24,
+        )
+    };
 }
 
 /// A child with `report` installed for `sig` that joins process group
 /// `pgid` (0: a new one) and then waits for signals forever; it says
 /// "r" on `ready` first.
-fn reporting_child(sig: i32, pgid: libc::pid_t, rep: i32, ready: i32) -> Result<libc::pid_t, String> {
+fn reporting_child(
+    sig: i32,
+    pgid: libc::pid_t,
+    rep: i32,
+    ready: i32,
+) -> Result<libc::pid_t, String> {
     spawn(move || {
         REPORT_FD.store(rep as u64, Ordering::SeqCst);
         if install(sig, report, libc::SA_RESTART, &[]).is_err() {
@@ -626,9 +664,16 @@ fn fork_child_inherits_actions_mask_and_altstack_but_no_pending() -> CheckResult
         ensure_eq!(current_mask(), bit(libc::SIGUSR2), "mask in the child");
         ensure_eq!(sigctx::action_of(libc::SIGUSR1)?, parent_action, "action");
         let (_, alt) = sigaltstack(None);
-        ensure_eq!((alt.ss_sp as usize, alt.ss_size, alt.ss_flags), (sp, size, 0));
+        ensure_eq!(
+            (alt.ss_sp as usize, alt.ss_size, alt.ss_flags),
+            (sp, size, 0)
+        );
         sys(kill_self(libc::SIGUSR1), "kill")?;
-        ensure_eq!(COUNTED.load(Ordering::SeqCst), 1, "the inherited handler ran");
+        ensure_eq!(
+            COUNTED.load(Ordering::SeqCst),
+            1,
+            "the inherited handler ran"
+        );
         Ok(())
     })?;
     ensure_eq!(sigctx::pending(), bit(libc::SIGUSR2), "still pending here");
@@ -694,7 +739,11 @@ fn exec_resets_caught_keeps_ignored_mask_and_pending() -> CheckResult {
     close(wr);
     let out = String::from_utf8_lossy(&read_to_end(rd)?).into_owned();
     close(rd);
-    ensure_eq!(wait_pid(pid)?, WaitStatus::Exited(0), "the helper ({out:?})");
+    ensure_eq!(
+        wait_pid(pid)?,
+        WaitStatus::Exited(0),
+        "the helper ({out:?})"
+    );
     let term = bit(libc::SIGTERM);
     ensure_eq!(
         out,
