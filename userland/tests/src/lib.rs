@@ -12,3 +12,4 @@ pub mod clock;
 pub mod fd;
 pub mod mem;
 pub mod sig;
+pub mod sigctx;

@@ -269,7 +269,7 @@ pub fn exec(
     p.vfork_done();
     p.files.lock().close_on_exec();
     p.sig.lock().exec_reset();
-    l.sig.inner.lock().altstack.ss_flags = ferrite_abi::signal::SS_DISABLE;
+    l.sig.exec_reset();
     l.md.fpu.with_mut(|a| *a = fpu::FpuArea::initial());
     fpu::reset_current();
     l.md.fs_base.store(0, Ordering::Relaxed);

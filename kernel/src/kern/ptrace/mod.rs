@@ -53,7 +53,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use ferrite_abi::Siginfo;
 
 pub use stop::{
-    exec_event, exit_event, fork_attach, fork_event, group_stop, hold_continue, pending_stop,
+    exec_event, exit_event, fork_attach, fork_event, group_stop, in_trace_stop, pending_stop,
     signal_stop, syscall_enter, syscall_exit, tracee_exit, tracer_exit,
 };
 pub use wait::{parent_may_reap, scan as wait_scan};

@@ -603,19 +603,9 @@ pub fn tracer_exit(p: &Proc) {
     }
 }
 
-/// SIGCONT or SIGKILL for `p` (`sig::continue_proc`): a tracee in a ptrace
-/// stop stays there (only its tracer ends the stop), except that SIGKILL
-/// ends it. True if the caller must not continue the process.
-pub fn hold_continue(p: &Proc, l: &Lwp) -> bool {
-    let in_stop = {
-        let st = p.ptrace.lock();
-        st.tracer != 0 && st.stop.is_some()
-    };
-    if !in_stop {
-        return false;
-    }
-    if sigkill_pending(p, l) {
-        lwp::continue_thread(l);
-    }
-    true
+/// True while `p` is in a ptrace stop. A SIGCONT then leaves it stopped
+/// (only its tracer, a detach or SIGKILL ends the stop; `sig::post`).
+pub fn in_trace_stop(p: &Proc) -> bool {
+    let st = p.ptrace.lock();
+    st.tracer != 0 && st.stop.is_some()
 }

@@ -11,6 +11,8 @@ mod fork_exit;
 mod pipe_pingpong;
 mod process_vm_readv_1m;
 mod ptrace_peekdata;
+mod signal_roundtrip;
+mod sigsegv_roundtrip;
 mod syscall_null;
 
 use multicall::Program;
@@ -40,6 +42,14 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "process_vm_readv_1m",
         main: process_vm_readv_1m::main,
+    },
+    Program {
+        name: "signal_roundtrip",
+        main: signal_roundtrip::main,
+    },
+    Program {
+        name: "sigsegv_roundtrip",
+        main: sigsegv_roundtrip::main,
     },
 ];
 

@@ -2,7 +2,8 @@
 //! as `/bin/utests`, each program as a link `/bin/tests/<prog>` to it).
 //! The program runs by the name it was started under (see the `multicall`
 //! crate); one program per area, each a module here with its own checks:
-//! exec, fork, pipe, procfs, ptrace, signal, file, time, tools, misc, badptr.
+//! exec, fork, pipe, procfs, ptrace, signal (default actions), sighandler,
+//! sigframe, sigfault, sigjob, file, time, tools, misc, badptr.
 //!
 //! This file owns the table of programs only. A start with the exec-probe
 //! environment ([`ftest::PROBE_ENV`]) exits at once, as every test program
@@ -16,6 +17,10 @@ mod misc;
 mod pipe;
 mod procfs;
 mod ptrace;
+mod sigfault;
+mod sigframe;
+mod sighandler;
+mod sigjob;
 mod signal;
 mod time;
 mod tools;
@@ -55,6 +60,22 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "ptrace",
         main: ptrace::main,
+    },
+    Program {
+        name: "sigfault",
+        main: sigfault::main,
+    },
+    Program {
+        name: "sigframe",
+        main: sigframe::main,
+    },
+    Program {
+        name: "sighandler",
+        main: sighandler::main,
+    },
+    Program {
+        name: "sigjob",
+        main: sigjob::main,
     },
     Program {
         name: "signal",
