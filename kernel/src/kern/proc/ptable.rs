@@ -395,23 +395,21 @@ impl PTable {
     }
 
     /// The members of group `pgid` (a copy).
-    pub fn pgrp_members(&self, pgid: Pid) -> Vec<Pid> {
+    pub fn pgrp_members(&self, pgid: Pid) -> Result<Vec<Pid>, Errno> {
         let Ok(i) = self.pgrp_index(pgid) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        if out.try_reserve(self.pgrps[i].members.len()).is_err() {
-            return out;
-        }
+        out.try_reserve_exact(self.pgrps[i].members.len())
+            .map_err(|_| Errno::ENOMEM)?;
         let mut cur = self.pgrps[i].members.head();
         while let Some(p) = cur {
             out.push(p);
             cur = self.pids.get(p).expect("member").pg.1;
         }
-        out
+        Ok(out)
     }
 
-    /// Every process (for kill(-1) and /proc; O(table)).
     pub fn all(&self) -> impl Iterator<Item = (Pid, &PSlot)> {
         self.pids.iter()
     }

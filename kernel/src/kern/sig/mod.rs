@@ -427,7 +427,9 @@ fn ttysig_main(_: usize) {
         let pgid = TTY_PGRP.load(Ordering::Relaxed);
         for sig in 1..64 {
             if bits & (1 << sig) != 0 {
-                sys::kill_pgrp(pgid, SigInfo::kernel(sig));
+                if sys::kill_pgrp(pgid, SigInfo::kernel(sig)).is_err() {
+                    log::warn!("ttysig: no memory to signal group {pgid} ({sig}): dropped");
+                }
             }
         }
     }

@@ -228,18 +228,43 @@ pub fn sys_sigaltstack(ctx: &mut SyscallCtx<'_>) -> SysResult {
 }
 
 /// Send to every member of process group `pgid`; false if it has none.
-pub fn kill_pgrp(pgid: u32, info: SigInfo) -> bool {
-    let members: alloc::vec::Vec<proc::ProcRef> = {
+/// ENOMEM (and nothing sent) if the list of members cannot be built.
+pub fn kill_pgrp(pgid: u32, info: SigInfo) -> Result<bool, Errno> {
+    let members = {
         let t = ptable::lock();
-        t.pgrp_members(pgid)
-            .into_iter()
-            .filter_map(|p| t.find(p))
-            .collect()
+        let pids = t.pgrp_members(pgid)?;
+        let mut members: alloc::vec::Vec<proc::ProcRef> = alloc::vec::Vec::new();
+        members
+            .try_reserve_exact(pids.len())
+            .map_err(|_| Errno::ENOMEM)?;
+        members.extend(pids.into_iter().filter_map(|p| t.find(p)));
+        members
     };
     for p in &members {
         post(p, info);
     }
-    !members.is_empty()
+    Ok(!members.is_empty())
+}
+
+/// Everyone but init and `me` (kill(-1)); ENOMEM (nothing sent) if the
+/// list cannot be built.
+fn kill_all(me: u32, info: SigInfo) -> Result<bool, Errno> {
+    let all = {
+        let t = ptable::lock();
+        let mut all: alloc::vec::Vec<proc::ProcRef> = alloc::vec::Vec::new();
+        all.try_reserve_exact(t.nprocs())
+            .map_err(|_| Errno::ENOMEM)?;
+        all.extend(
+            t.all()
+                .filter(|(p, s)| *p != 1 && *p != me && s.state == ptable::PState::Alive)
+                .map(|(_, s)| s.proc.clone()),
+        );
+        all
+    };
+    for p in &all {
+        post(p, info);
+    }
+    Ok(!all.is_empty())
 }
 
 /// kill(pid, sig)
@@ -261,28 +286,17 @@ pub fn sys_kill(ctx: &mut SyscallCtx<'_>) -> SysResult {
                 .get(me.pid())
                 .map(|s| s.pgid)
                 .ok_or(Errno::ESRCH)?;
-            if !kill_pgrp(pgid, info) {
+            if !kill_pgrp(pgid, info)? {
                 return Err(Errno::ESRCH);
             }
         }
         -1 => {
-            // Everyone but init and the caller.
-            let all: alloc::vec::Vec<proc::ProcRef> = {
-                let t = ptable::lock();
-                t.all()
-                    .filter(|(p, s)| *p != 1 && *p != me.pid() && s.state == ptable::PState::Alive)
-                    .map(|(_, s)| s.proc.clone())
-                    .collect()
-            };
-            if all.is_empty() {
+            if !kill_all(me.pid(), info)? {
                 return Err(Errno::ESRCH);
-            }
-            for p in &all {
-                post(p, info);
             }
         }
         p => {
-            if p == i32::MIN || !kill_pgrp(p.unsigned_abs(), info) {
+            if p == i32::MIN || !kill_pgrp(p.unsigned_abs(), info)? {
                 return Err(Errno::ESRCH);
             }
         }
