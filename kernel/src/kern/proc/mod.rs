@@ -12,6 +12,7 @@ pub mod proc;
 pub mod procinfo;
 pub mod ptable;
 pub mod sys_id;
+mod exec_tests;
 mod tests;
 
 pub use proc::{Pid, Proc, ProcRef, curproc, curproc_opt};
