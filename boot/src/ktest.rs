@@ -210,6 +210,11 @@ impl Driver {
         }
     }
 
+    /// True once a test of this boot has started or reported.
+    pub fn boot_progressed(&self) -> bool {
+        self.boot.progressed
+    }
+
     /// The current unterminated line. `true` = restart the test timer.
     pub fn on_partial(&mut self, partial: &str) -> bool {
         match protocol::partial_test_start(partial) {

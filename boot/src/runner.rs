@@ -214,6 +214,10 @@ fn init_error(e: InitExit<'_>) -> Option<String> {
     }
 }
 
+/// The longest a test boot may take to report its first line of progress
+/// (the test list), whatever `--test-timeout` says.
+const BOOT_GRACE: Duration = Duration::from_secs(120);
+
 /// `ferrite-boot test`: runs the suite to completion. Returns the exit code.
 pub fn test(opts: &Options) -> Result<u8> {
     let machine = prepare(opts)?;
@@ -241,9 +245,16 @@ pub fn test(opts: &Options) -> Result<u8> {
             .timeout_secs
             .map(|s| boot_start + Duration::from_secs(s));
         let mut anchor = boot_start;
+        // Until its first test starts the kernel is still booting: a
+        // loaded host may take longer than a test's limit for that.
 
         let end = loop {
-            let test_deadline = anchor + test_timeout;
+            let limit = if driver.boot_progressed() {
+                test_timeout
+            } else {
+                test_timeout.max(BOOT_GRACE)
+            };
+            let test_deadline = anchor + limit;
             let deadline = boot_deadline.map_or(test_deadline, |b| b.min(test_deadline));
             let reset = match session.next(deadline)? {
                 Some(Output::Line(l)) => {
@@ -271,7 +282,7 @@ pub fn test(opts: &Options) -> Result<u8> {
                             BootEnd::BootTimeout { secs }
                         }
                         _ => BootEnd::TestTimeout {
-                            secs: opts.test_timeout(),
+                            secs: limit.as_secs(),
                         },
                     };
                 }
