@@ -7,11 +7,15 @@
 //! dispositions and blocked mask (nothing pending), and the caller's
 //! registers, FPU state and TLS bases, with rax = 0. vfork copies as fork
 //! does, and its caller waits until the child execs or exits. clone is
-//! accepted with the flags a C library uses for fork: an exit signal
-//! (SIGCHLD) and optionally CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID, and
-//! CLONE_VFORK (without CLONE_VM: a fork whose caller waits as vfork's);
-//! anything else (threads, shared memory, namespaces) is refused with
-//! EINVAL and one log line.
+//! accepted with the flags a C library uses for fork and posix_spawn: an
+//! exit signal (SIGCHLD), optionally CLONE_CHILD_SETTID /
+//! CLONE_CHILD_CLEARTID and a new stack, CLONE_VFORK (a fork whose caller
+//! waits as vfork's), and CLONE_VM together with CLONE_VFORK: the child
+//! runs in the caller's own address space (no copy at all) while the
+//! caller sleeps, until it execs or exits (musl's posix_spawn, hence
+//! Rust's `std::process::Command`). Anything else (threads, CLONE_VM
+//! without CLONE_VFORK, namespaces) is refused with EINVAL and one log
+//! line.
 //!
 //! Nothing here walks a list that grows with the number of processes: the
 //! PID comes from the O(1) table and the child is linked into its
@@ -40,7 +44,7 @@ pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
 
 /// fork(2).
 pub fn sys_fork(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    fork1(ctx, 0, 0, false)
+    fork1(ctx, 0, 0, false, 0)
 }
 
 /// vfork(2): a fork whose caller sleeps until the child execs or exits.
@@ -51,16 +55,19 @@ pub fn sys_fork(ctx: &mut SyscallCtx<'_>) -> SysResult {
 /// writes find every amap and anon its own again: nothing is copied).
 /// A signal ends the wait early.
 pub fn sys_vfork(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    fork1(ctx, 0, 0, true)
+    fork1(ctx, 0, 0, true, 0)
 }
 
-/// clone(flags, stack, parent_tid, child_tid, tls), fork flavour only.
+/// clone(flags, stack, parent_tid, child_tid, tls), fork flavour only
+/// (see the module comment).
 pub fn sys_clone(ctx: &mut SyscallCtx<'_>) -> SysResult {
     let flags = ctx.arg(0);
     let exit_signal = flags & 0xff;
-    let allowed = cl::CLONE_CHILD_SETTID | cl::CLONE_CHILD_CLEARTID | cl::CLONE_VFORK;
+    let allowed =
+        cl::CLONE_CHILD_SETTID | cl::CLONE_CHILD_CLEARTID | cl::CLONE_VFORK | cl::CLONE_VM;
     let extra = flags & !0xff & !allowed;
-    if extra != 0 || ctx.arg(1) != 0 {
+    let vm_without_vfork = flags & cl::CLONE_VM != 0 && flags & cl::CLONE_VFORK == 0;
+    if extra != 0 || vm_without_vfork {
         log::warn!(
             "pid {}: clone({}) refused: only fork-style clone is supported (no threads)",
             curproc().pid(),
@@ -75,17 +82,27 @@ pub fn sys_clone(ctx: &mut SyscallCtx<'_>) -> SysResult {
         );
         return Err(Errno::EINVAL);
     }
+    let stack = ctx.arg(1);
     fork1(
         ctx,
         flags & allowed,
         ctx.arg(3),
         flags & cl::CLONE_VFORK != 0,
+        stack,
     )
 }
 
 /// Make the child. `flags`: CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID,
-/// with `child_tid` their address in the child.
-fn fork1(ctx: &mut SyscallCtx<'_>, flags: u64, child_tid: u64, vfork: bool) -> SysResult {
+/// with `child_tid` their address in the child, and CLONE_VM (only with
+/// `vfork`: the caller's address space itself). `stack`: the child's
+/// stack pointer, 0 to keep the caller's.
+fn fork1(
+    ctx: &mut SyscallCtx<'_>,
+    flags: u64,
+    child_tid: u64,
+    vfork: bool,
+    stack: u64,
+) -> SysResult {
     let parent = curproc();
     let pl = curlwp();
     let limit = parent.rlimit(RLIMIT_NPROC).rlim_cur;
@@ -93,7 +110,12 @@ fn fork1(ctx: &mut SyscallCtx<'_>, flags: u64, child_tid: u64, vfork: bool) -> S
         return Err(Errno::EAGAIN);
     }
     let vs = pl.vmspace().ok_or(Errno::EINVAL)?;
-    let child_vs = vs.fork().map_err(|_| Errno::ENOMEM)?;
+    let child_vs = if flags & cl::CLONE_VM != 0 {
+        debug_assert!(vfork, "CLONE_VM only with CLONE_VFORK");
+        vs.clone()
+    } else {
+        vs.fork().map_err(|_| Errno::ENOMEM)?
+    };
     let files = parent.files.lock().fork().map_err(|_| Errno::ENOMEM)?;
     let sig = parent.sig.lock().fork_copy();
     let rlimits = *parent.rlimits.lock();
@@ -111,6 +133,9 @@ fn fork1(ctx: &mut SyscallCtx<'_>, flags: u64, child_tid: u64, vfork: bool) -> S
 
     let mut frame = *ctx.frame;
     frame.rax = 0;
+    if stack != 0 {
+        frame.rsp = stack;
+    }
     let name = pl.name();
     let l = match lwp::uthread_prepare(name.as_str(), child_vs.clone(), frame, Some(child.clone()))
     {

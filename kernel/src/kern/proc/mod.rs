@@ -4,6 +4,7 @@
 //! identity calls, and the first process, init.
 
 pub mod exec;
+mod exec_tests;
 pub mod exit;
 pub mod fork;
 pub mod init;
@@ -12,7 +13,6 @@ pub mod proc;
 pub mod procinfo;
 pub mod ptable;
 pub mod sys_id;
-mod exec_tests;
 mod tests;
 
 pub use proc::{Pid, Proc, ProcRef, curproc, curproc_opt};

@@ -40,6 +40,9 @@ const CHECKS: &[ftest::Check] = checks![
     vfork_child_exit_status_and_parent_memory,
     vfork_then_exec,
     clone_with_fork_flags_is_fork,
+    std_command_spawns_through_clone_vm_vfork,
+    std_command_output_is_captured,
+    clone_vm_without_vfork_is_refused.ferrite_only(),
 ];
 
 pub fn main() {
@@ -692,4 +695,64 @@ fn clone_with_fork_flags_is_fork() -> CheckResult {
         "the clone child's write reached the parent"
     );
     Ok(())
+}
+
+/// Rust's `Command` spawns with musl's posix_spawn:
+/// clone(CLONE_VM|CLONE_VFORK|SIGCHLD) on a small stack of its own, in
+/// the caller's address space, then execve.
+fn std_command_spawns_through_clone_vm_vfork() -> CheckResult {
+    let status = std::process::Command::new(ftest::self_path())
+        .env(ftest::PROBE_ENV, "1")
+        .status()
+        .map_err(|e| format!("spawn: {e}"))?;
+    ensure_eq!(status.code(), Some(ftest::PROBE_EXIT_STATUS));
+    // A program that does not exist: the error comes back from the child
+    // through the shared memory, and nothing is left to reap.
+    let e = std::process::Command::new("/no/such/program")
+        .status()
+        .expect_err("spawning a missing program fails");
+    ensure_eq!(e.raw_os_error(), Some(libc::ENOENT));
+    expect_errno(
+        // SAFETY: no out-pointers.
+        unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } as i64,
+        libc::ECHILD,
+        "no child left",
+    )?;
+    Ok(())
+}
+
+/// `Command::output` pipes the child's stdout back (here this program's
+/// own list of checks, `--list`).
+fn std_command_output_is_captured() -> CheckResult {
+    let out = std::process::Command::new(ftest::self_path())
+        .arg("--list")
+        .output()
+        .map_err(|e| format!("spawn: {e}"))?;
+    ensure_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    check!(
+        text.lines()
+            .any(|l| l.trim() == "user::fork::std_command_output_is_captured"),
+        "the list names this check: {text:?}"
+    );
+    Ok(())
+}
+
+/// Ferrite has no threads: CLONE_VM without CLONE_VFORK is EINVAL.
+fn clone_vm_without_vfork_is_refused() -> CheckResult {
+    expect_errno(
+        // SAFETY: refused before anything is created.
+        unsafe {
+            libc::syscall(
+                libc::SYS_clone,
+                (libc::CLONE_VM | libc::SIGCHLD) as libc::c_ulong,
+                0usize,
+                0usize,
+                0usize,
+                0usize,
+            )
+        },
+        libc::EINVAL,
+        "clone(CLONE_VM|SIGCHLD)",
+    )
 }
