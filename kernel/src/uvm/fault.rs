@@ -1,8 +1,8 @@
 //! The UVM fault routine: resolve a page fault at `addr` of a vmspace.
 //!
 //! 1. Look up the map entry, with the map read-locked, and check the
-//!    access against its protection (its maximum protection for a wire
-//!    fault: mlock faults at max prot).
+//!    access against its protection as the MMU grants it (write and
+//!    execute imply read on x86; its maximum protection for a wire fault).
 //! 2. If the entry first needs amap work (needs-copy on a write, or an
 //!    anonymous entry without an amap yet), drop the read lock, take the
 //!    map exclusively, do it (amap_copy: with UVM's shortcuts: an amap only
@@ -27,7 +27,8 @@
 //!    - case 0: neither amap nor object can serve: error (cannot happen
 //!      for a valid entry: anonymous entries always get an amap).
 //! 5. Enter the mapping in the pmap with the access type (so the pmap can
-//!    preset referenced/modified) and WIRED for a wire fault.
+//!    preset referenced/modified), WIRED for a wire fault or an entry that
+//!    holds a wiring.
 //!
 //! Amaps may be shared with other address spaces (and, later, threads), so
 //! the anon layer works optimistically: the anon looked up is held by an
@@ -280,6 +281,13 @@ fn fault_once(vs: &Vmspace, va: Vaddr, access: VmProt, wire: bool) -> KResult<St
         return Ok(Step::Refault);
     }
     let e = e.ok_or(KernError::Fault)?;
+    // What the MMU can grant (write and execute imply read on x86) is what
+    // the access is checked against and what the page is mapped with.
+    let e = EntryInfo {
+        prot: e.prot.effective(),
+        max_prot: e.max_prot.effective(),
+        ..e
+    };
     let allowed = if wire { e.max_prot } else { e.prot };
     if !allowed.contains(access) {
         return Err(KernError::Access);
@@ -323,7 +331,9 @@ fn fault_once(vs: &Vmspace, va: Vaddr, access: VmProt, wire: bool) -> KResult<St
         | PmapFlags::from_bits_truncate(
             access.bits() as u32 & (PmapFlags::READ | PmapFlags::WRITE | PmapFlags::EXECUTE).bits(),
         );
-    if wire {
+    // Pages of a wired entry are wired as they come in (a lock taken on
+    // fault, or a page whose mapping went away meanwhile).
+    if wire || e.wired_count > 0 {
         flags |= PmapFlags::WIRED;
     }
     let entered = vs.pmap.enter(va, pa, prot, flags);

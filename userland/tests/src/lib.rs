@@ -9,6 +9,8 @@
 
 pub mod badaddr;
 pub mod clock;
+pub mod fault;
 pub mod fd;
 pub mod mem;
 pub mod sig;
+pub mod vm;

@@ -264,6 +264,7 @@ pub fn exec(
     p.vfork_done();
     p.files.lock().close_on_exec();
     p.sig.lock().exec_reset();
+    p.caps.reset_for_exec();
     l.sig.inner.lock().altstack.ss_flags = ferrite_abi::signal::SS_DISABLE;
     l.md.fpu.with_mut(|a| *a = fpu::FpuArea::initial());
     fpu::reset_current();

@@ -259,9 +259,10 @@ fn find_child(me: Pid, which: Which, options: i32, keep: bool) -> Outcome {
         if !keep {
             let proc = t.reap(z);
             drop(t);
-            if let Some(p) = proc
-                && let Some(l) = p.lwp.lock().take()
-            {
+            // The thread is taken out first: the slot's spin lock must not
+            // be held across the join, which may sleep.
+            let l = proc.and_then(|p| p.lwp.lock().take());
+            if let Some(l) = l {
                 lwp::join(l);
             }
         }

@@ -76,6 +76,8 @@ pub struct Proc {
     pub rlimits: SpinLock<[Rlimit; NLIMITS]>,
     /// A vfork child whose parent waits for it to exec or exit.
     vfork_parent_waits: AtomicBool,
+    /// Capabilities (root's, less what capset dropped).
+    pub caps: super::cap::Caps,
 }
 
 impl Proc {
@@ -99,6 +101,7 @@ impl Proc {
                 umask: AtomicU32::new(umask),
                 rlimits: SpinLock::new("proc-rlimits", rlimits),
                 vfork_parent_waits: AtomicBool::new(false),
+                caps: super::cap::Caps::root(),
             },
             crate::kern::mem::pool::PoolFlags::WAITOK,
         )

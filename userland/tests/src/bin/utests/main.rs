@@ -2,7 +2,9 @@
 //! as `/bin/utests`, each program as a link `/bin/tests/<prog>` to it).
 //! The program runs by the name it was started under (see the `multicall`
 //! crate); one program per area, each a module here with its own checks:
-//! exec, fork, pipe, signal, file, time, misc, badptr.
+//! exec, fork, pipe, signal, file, time, misc, badptr, and the VM calls:
+//! mmap, munmap, mprotect, madvise, mremap, mlock, vmfork, vmmisc, vmfault,
+//! vmerr.
 //!
 //! This file owns the table of programs only. A start with the exec-probe
 //! environment ([`ftest::PROBE_ENV`]) exits at once, as every test program
@@ -12,10 +14,18 @@ mod badptr;
 mod exec;
 mod file;
 mod fork;
+mod madvise;
 mod misc;
+mod mlock;
+mod mmap;
+mod mprotect;
+mod mremap;
+mod munmap;
 mod pipe;
 mod signal;
 mod time;
+mod vmfork;
+mod vmmisc;
 
 use multicall::Program;
 
@@ -38,8 +48,32 @@ const PROGRAMS: &[Program] = &[
         main: fork::main,
     },
     Program {
+        name: "madvise",
+        main: madvise::main,
+    },
+    Program {
         name: "misc",
         main: misc::main,
+    },
+    Program {
+        name: "mlock",
+        main: mlock::main,
+    },
+    Program {
+        name: "mmap",
+        main: mmap::main,
+    },
+    Program {
+        name: "mprotect",
+        main: mprotect::main,
+    },
+    Program {
+        name: "mremap",
+        main: mremap::main,
+    },
+    Program {
+        name: "munmap",
+        main: munmap::main,
     },
     Program {
         name: "pipe",
@@ -52,6 +86,14 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "time",
         main: time::main,
+    },
+    Program {
+        name: "vmfork",
+        main: vmfork::main,
+    },
+    Program {
+        name: "vmmisc",
+        main: vmmisc::main,
     },
 ];
 
