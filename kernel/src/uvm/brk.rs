@@ -41,7 +41,7 @@ pub fn sys_brk(ctx: &mut SyscallCtx<'_>) -> SysResult {
                 } else {
                     Populate::Now
                 };
-                let _ = vs.mlock(old_top, new_top, how);
+                let _ = vs.mlock(old_top, new_top, how, false);
             }
             Ok(b as usize)
         }

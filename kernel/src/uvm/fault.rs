@@ -112,8 +112,19 @@ pub fn fault(vs: &Vmspace, addr: Vaddr, access: VmProt, wire: bool) -> KResult<(
     let va = addr & !(PAGE - 1);
     let mut shortages = 0;
     let mut refaults = 0;
+    let mut grown = false;
     loop {
         match fault_once(vs, va, access, wire) {
+            // Nothing mapped there: a stack just above may grow over it
+            // (once: then the fault runs again).
+            Err(KernError::Fault) if !grown => {
+                let limit = crate::kern::proc::curproc_opt()
+                    .map(|p| p.rlimit(ferrite_abi::resource::RLIMIT_STACK).rlim_cur);
+                match limit {
+                    Some(limit) if vs.grow_stack(va, limit)? => grown = true,
+                    _ => return Err(KernError::Fault),
+                }
+            }
             Ok(Step::Done) => return Ok(()),
             Ok(Step::Refault) => {
                 STATS.refaults.fetch_add(1, Ordering::Relaxed);

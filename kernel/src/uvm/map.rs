@@ -584,6 +584,18 @@ impl MapRead<'_> {
         !any
     }
 
+    /// For an unmapped `addr`: the entry below it and the one above it.
+    pub fn around(&self, addr: Vaddr) -> (Option<EntryInfo>, Option<EntryInfo>) {
+        let (map, store) = self.g.ro();
+        let above = map.entries_in(&store, addr, map.max()).next();
+        let below = match above {
+            Some(h) => map.prev(&store, h),
+            None => map.last(&store),
+        };
+        let info = |h| EntryInfo::of(vm::EntryStore::get(&store, h));
+        (below.map(info), above.map(info))
+    }
+
     pub fn nentries(&self) -> usize {
         self.g.map.nentries()
     }

@@ -89,7 +89,7 @@ fn do_mlock(addr: u64, len: u64, how: Populate) -> SysResult {
             Ok(())
         }
     })?;
-    vs.mlock(start, end, how).map_err(|e| match e {
+    vs.mlock(start, end, how, true).map_err(|e| match e {
         // mm_populate's errors as mlock reports them.
         KernError::NoMem => Errno::EAGAIN,
         _ => Errno::ENOMEM,
@@ -165,7 +165,7 @@ pub fn sys_mlockall(ctx: &mut SyscallCtx<'_>) -> SysResult {
         let (min, max) = vs.map.bounds();
         // Like mm_populate after mlockall: pages that cannot come in
         // (memory, a file's end) are not the call's failure.
-        if let Err(e) = vs.mlock(min, max, how) {
+        if let Err(e) = vs.mlock(min, max, how, false) {
             log::debug!("mlockall: {e:?}");
         }
     }

@@ -428,7 +428,7 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>) -> SysResult {
         } else {
             Populate::Now
         };
-        if let Err(e) = vs.mlock(at, at + len, how)
+        if let Err(e) = vs.mlock(at, at + len, how, false)
             && e == KernError::NoMem
         {
             log::debug!("mmap: locking {at:#x}+{len:#x}: out of memory");

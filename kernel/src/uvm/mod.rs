@@ -28,6 +28,7 @@ pub mod page;
 pub mod physmem;
 mod physmem_tests;
 pub mod residency;
+pub mod stack;
 pub mod vmspace;
 pub mod wiring;
 

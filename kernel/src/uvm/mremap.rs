@@ -198,7 +198,7 @@ fn grow_after(vs: &Vmspace, e: &EntryInfo, at: Vaddr, more: u64) -> Result<(), E
     if e.is_locked() {
         // Like mm_populate after a locked mapping grew: failures are not
         // the call's.
-        let _ = vs.mlock(at, at + more, Populate::Now);
+        let _ = vs.mlock(at, at + more, Populate::Now, false);
     }
     Ok(())
 }

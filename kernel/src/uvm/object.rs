@@ -38,17 +38,6 @@ pub enum PagerError {
     Refault,
 }
 
-impl PagerError {
-    pub fn errno(self) -> i32 {
-        match self {
-            PagerError::Error => 5,
-            PagerError::Again => 11,
-            PagerError::Busy => 16,
-            PagerError::Refault => 0,
-        }
-    }
-}
-
 /// The pager operations of an object type.
 pub trait Pager: Sync {
     fn name(&self) -> &'static str;

@@ -108,7 +108,10 @@ impl Vmspace {
     /// one entry and one amap instead of one per allocation.
     pub fn map(&self, req: MapRequest) -> KResult<Vaddr> {
         let mut w = self.map.write();
-        if req.backing != Backing::default() || !req.merge || req.flags != EntryFlags::empty() {
+        if req.backing != Backing::default()
+            || !req.merge
+            || !(req.flags - EntryFlags::GROWS_DOWN).is_empty()
+        {
             return w.map(req);
         }
         let topdown = true;

@@ -76,9 +76,12 @@ impl Vmspace {
 
     /// Lock `[start, end)` for the program (mlock): each entry gains the
     /// program's wiring once (locking twice is locking once), and the
-    /// pages come in now or on fault. On failure the entries this call
-    /// locked are unlocked again.
-    pub fn mlock(&self, start: Vaddr, end: Vaddr, how: Populate) -> KResult<()> {
+    /// pages come in now or on fault. Holes are skipped (mlockall locks
+    /// the whole map). On failure to bring the pages in, the entries this
+    /// call locked are unlocked again if `undo`, else they stay locked
+    /// and the error is still returned (mlockall's populate, whose errors
+    /// Linux ignores).
+    pub fn mlock(&self, start: Vaddr, end: Vaddr, how: Populate, undo: bool) -> KResult<()> {
         let mut newly: Vec<(Vaddr, Vaddr)> = Vec::new();
         let mut short = false;
         self.map.modify(start, end, |e| {
@@ -92,21 +95,32 @@ impl Vmspace {
                 newly.push((e.start, e.end));
             }
         })?;
-        let r = if short {
-            Err(KernError::NoMem)
-        } else {
-            match how {
-                Populate::Now => self.populate(start, end, true, Inaccessible::Skip),
-                Populate::OnFault => self.wire_resident(start, end),
+        let mut r = if short { Err(KernError::NoMem) } else { Ok(()) };
+        // The mapped parts of the range, one after the other.
+        let mut parts: Vec<(Vaddr, Vaddr)> = Vec::new();
+        self.map.read().entries_in(start, end, |e| {
+            if parts.try_reserve(1).is_err() {
+                r = Err(KernError::NoMem);
+                return false;
             }
-        };
-        if let Err(err) = r {
+            parts.push((e.start.max(start), e.end.min(end)));
+            true
+        });
+        for (s, e) in parts {
+            if r.is_err() {
+                break;
+            }
+            r = match how {
+                Populate::Now => self.populate(s, e, true, Inaccessible::Skip),
+                Populate::OnFault => self.wire_resident(s, e),
+            };
+        }
+        if r.is_err() && undo {
             for (s, e) in newly {
                 let _ = self.munlock(s, e);
             }
-            return Err(err);
         }
-        Ok(())
+        r
     }
 
     /// Unlock `[start, end)` (munlock): the program's wiring goes; pages

@@ -235,7 +235,7 @@ pub fn exec(
         })?;
     }
     let stack_top = layout.stack_top;
-    vs.map(MapRequest::anon(stack_size, VmProt::READ | VmProt::WRITE).at(stack_top - stack_size))
+    vs.map_stack(stack_top, stack_size)
         .map_err(|_| Errno::ENOMEM)?;
 
     // Write the fixups and the initial stack from inside the new space.

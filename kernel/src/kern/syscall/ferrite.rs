@@ -68,7 +68,15 @@ pub fn sys_ferrite_leakcheck(ctx: &mut SyscallCtx<'_>) -> SysResult {
             let before = (*snap.lock()).ok_or(Errno::EINVAL)?;
             let after = leak::snapshot();
             match leak::compare(&before, &after) {
-                Ok(()) => Ok(0),
+                Ok(()) => {
+                    if ctx.arg(0) == 3 {
+                        // A check's snapshot is done with: its pool list
+                        // (made inside the suite's bracket) goes.
+                        *snap.lock() = None;
+                        *pools.lock() = Vec::new();
+                    }
+                    Ok(0)
+                }
                 Err(l) => {
                     log::warn!("{l}");
                     let pools = pools.lock();

@@ -24,6 +24,8 @@ mod munmap;
 mod pipe;
 mod signal;
 mod time;
+mod vmerr;
+mod vmfault;
 mod vmfork;
 mod vmmisc;
 
@@ -86,6 +88,14 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "time",
         main: time::main,
+    },
+    Program {
+        name: "vmerr",
+        main: vmerr::main,
+    },
+    Program {
+        name: "vmfault",
+        main: vmfault::main,
     },
     Program {
         name: "vmfork",
