@@ -257,6 +257,8 @@ pub enum MapKind {
 /// An address map.
 pub struct VmMap {
     inner: RwLock<MapInner>,
+    /// The user layout (never changes: read without the lock).
+    layout: Option<UserLayout>,
 }
 
 /// A request for a new mapping.
@@ -366,6 +368,7 @@ impl VmMap {
             MapKind::User => "vm_map",
         };
         VmMap {
+            layout,
             inner: RwLock::new(
                 name,
                 MapInner {
@@ -519,7 +522,7 @@ impl VmMap {
     }
 
     pub fn layout(&self) -> Option<UserLayout> {
-        self.read().g.layout
+        self.layout
     }
 
     /// Times a thread had to sleep for this map's lock (statistics).

@@ -30,6 +30,7 @@ mod physmem_tests;
 pub mod residency;
 pub mod stack;
 pub mod vmspace;
+mod vmspace_tests;
 pub mod wiring;
 
 bitflags::bitflags! {

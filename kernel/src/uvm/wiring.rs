@@ -20,6 +20,8 @@ use super::map::EntryFlags;
 use super::vmspace::{PAGE, Vmspace};
 use super::{Vaddr, VmProt};
 use crate::kern::error::{KResult, KernError};
+use crate::pmap::PmapFlags;
+use crate::pmap::pte::Pte;
 use alloc::vec::Vec;
 
 /// When a lock brings its pages in.
@@ -181,11 +183,39 @@ impl Vmspace {
             };
             let stop = e.end.min(end);
             while va < stop {
-                super::fault::fault(self, va, access, wire)?;
+                if !(wire && self.wire_mapped(va, access)) {
+                    super::fault::fault(self, va, access, wire)?;
+                }
                 va += PAGE;
             }
         }
         Ok(())
+    }
+
+    /// Wire the page mapped at `va` as it is, if its mapping already
+    /// allows `access` (a resident page being locked: no fault needed, the
+    /// same page is entered again, wired). False if a fault must do it.
+    fn wire_mapped(&self, va: Vaddr, access: VmProt) -> bool {
+        let Some(pte) = self.pmap.leaf_entry(va).map(Pte::from_bits_retain) else {
+            return false;
+        };
+        if !pte.contains(Pte::PRESENT) || pte.contains(Pte::WIRED) {
+            return pte.contains(Pte::PRESENT | Pte::WIRED);
+        }
+        let mut prot = VmProt::READ;
+        if pte.contains(Pte::WRITABLE) {
+            prot |= VmProt::WRITE;
+        }
+        if !pte.contains(Pte::NO_EXECUTE) {
+            prot |= VmProt::EXECUTE;
+        }
+        if !prot.contains(access) {
+            return false;
+        }
+        let pa = pte.bits() & crate::pmap::pte::ADDR_MASK;
+        self.pmap
+            .enter(va, pa, prot, PmapFlags::WIRED | PmapFlags::CANFAIL)
+            .is_ok()
     }
 
     /// Wire the pages of `[start, end)` that are mapped now (a lock taken
