@@ -22,6 +22,16 @@ commands:
   bench --kernel ELF [common options]
         boot the kernel in benchmark mode with deterministic guest time
         (--icount implied) and stream its `bench:` result lines
+  bench --suite --kernel ELF --userland DIR [bench options] [common options]
+        the whole suite: the in-kernel benchmarks, every /bin/bench program
+        (/init runs /bin/benchrun) on Ferrite and on a stock Debian Linux
+        kernel under the same QEMU settings (--memory, default 256), the
+        fork+exit scaling benchmark on both (1024 MiB); writes latest.md and
+        fork_scaling.svg into --results DIR and prints the table
+  bench --user --kernel ELF --userland DIR [bench options]
+        the userland benchmarks on Ferrite only (prints the table)
+  bench --linux VMLINUZ --userland DIR [bench options]
+        the userland benchmarks on that Linux kernel only (prints the table)
   test  --kernel ELF [common options] [--filter F] [--test-timeout SECS]
         [--summary FILE] [--user]
         run the in-kernel test suite (rebooting after panics and hangs) and
@@ -47,8 +57,8 @@ initramfs options (all commands; the gzipped archive is the ramdisk):
                         /init, any other executable as /bin/NAME; for every
                         program P that `utests --multicall-list` prints, a
                         link /bin/tests/P -> /bin/utests (ubench: /bin/bench/P
-                        -> /bin/ubench); utest-P as /bin/tests/P, ubench-N as
-                        /bin/bench/N
+                        -> /bin/ubench; ftools: /bin/P -> /bin/ftools);
+                        utest-P as /bin/tests/P, ubench-N as /bin/bench/N
   --add HOST[:GUEST]    also pack a host file, keeping its permissions
                         (GUEST defaults to /bin/<file name>); repeatable
 
@@ -58,6 +68,17 @@ test options:
                         longest silence allowed, default 660)
   --summary FILE        also write `passed=P` / `failed=F` lines to FILE
   --user                run the userland suite (needs --userland)
+
+bench options (--suite, --user, --linux):
+  --only NAME[,NAME]    only these benchmarks: program names of /bin/bench,
+                        `fork_scaling` (the scaling benchmark), `kernel` (the
+                        in-kernel ones, --suite only); repeatable
+  --linux VMLINUZ       the Linux kernel to compare with (--suite: instead
+                        of fetching the Debian one)
+  --no-linux            --suite without the Linux boots
+  --linux-cache DIR     where the Debian kernel is cached (default
+                        ~/.cache/ferrite/linux)
+  --results DIR         where --suite writes its report (default bench-results)
 
 exit status: 0 success, 1 kernel or test failure, 2 usage/environment error;
 `run -- PROG` exits with PROG's status";
@@ -107,6 +128,18 @@ pub struct Options {
     pub user: bool,
     /// `run ... -- PROG ARGS`: `/init`'s arguments (user mode).
     pub init_args: Option<Vec<String>>,
+    /// `bench --suite`: the whole benchmark suite with the report.
+    pub suite: bool,
+    /// `bench --linux VMLINUZ`.
+    pub linux: Option<PathBuf>,
+    /// `bench --no-linux`.
+    pub no_linux: bool,
+    /// `bench --linux-cache DIR`.
+    pub linux_cache: Option<PathBuf>,
+    /// `bench --only NAME[,NAME]`, in order.
+    pub only: Vec<String>,
+    /// `bench --results DIR`.
+    pub results_dir: Option<PathBuf>,
 }
 
 impl Options {
@@ -150,13 +183,20 @@ fn allowed(option: &str, sub: Sub) -> bool {
         "--kernel" | "--out" | "--uefi" | "--verbose" | "--userland" | "--add" => true,
         "--memory" | "--log" | "--timeout" | "--icount" | "--cmdline-extra" | "--qemu"
         | "--cpu-flags" => sub != Sub::Image,
-        "--filter" | "--test-timeout" | "--summary" | "--user" => sub == Sub::Test,
+        "--filter" | "--test-timeout" | "--summary" => sub == Sub::Test,
+        "--user" => matches!(sub, Sub::Test | Sub::Bench),
+        "--suite" | "--linux" | "--no-linux" | "--linux-cache" | "--only" | "--results" => {
+            sub == Sub::Bench
+        }
         _ => false,
     }
 }
 
 fn takes_value(option: &str) -> bool {
-    !matches!(option, "--uefi" | "--verbose" | "--icount" | "--user")
+    !matches!(
+        option,
+        "--uefi" | "--verbose" | "--icount" | "--user" | "--suite" | "--no-linux"
+    )
 }
 
 /// Validate `+feature,-feature,...` (letters, digits, `_`, `-`, `.`).
@@ -222,7 +262,14 @@ where
         add: Vec::new(),
         user: false,
         init_args: None,
+        suite: false,
+        linux: None,
+        no_linux: false,
+        linux_cache: None,
+        only: Vec::new(),
+        results_dir: None,
     };
+    let mut memory_given = false;
 
     let mut rest = args[1..].iter();
     while let Some(arg) = rest.next() {
@@ -292,6 +339,7 @@ where
             "--verbose" => opts.verbose = true,
             "--icount" => opts.icount = true,
             "--memory" => {
+                memory_given = true;
                 let mib = parse_number(name, &value, "a size in MiB")?;
                 opts.memory_mib = u32::try_from(mib)
                     .ok()
@@ -319,6 +367,16 @@ where
             "--qemu" => opts.qemu = Some(PathBuf::from(non_empty(name, value)?)),
             "--cpu-flags" => opts.cpu_flags = Some(cpu_flags(name, value)?),
             "--summary" => opts.summary = Some(PathBuf::from(non_empty(name, value)?)),
+            "--suite" => opts.suite = true,
+            "--no-linux" => opts.no_linux = true,
+            "--linux" => opts.linux = Some(PathBuf::from(non_empty(name, value)?)),
+            "--linux-cache" => opts.linux_cache = Some(PathBuf::from(non_empty(name, value)?)),
+            "--results" => opts.results_dir = Some(PathBuf::from(non_empty(name, value)?)),
+            "--only" => {
+                for n in non_empty(name, value)?.split(',') {
+                    opts.only.push(single_word(name, n.trim().to_string())?);
+                }
+            }
             _ => {
                 return Err(Error::usage(format!(
                     "unknown option `{name}` (see --help)"
@@ -327,6 +385,17 @@ where
         }
     }
 
+    if sub == Sub::Bench {
+        check_bench(&mut opts, kernel.is_some(), memory_given)?;
+    }
+    // `bench --linux VMLINUZ` alone boots no Ferrite kernel.
+    let linux_only = sub == Sub::Bench && opts.linux.is_some() && !opts.suite && !opts.user;
+    if linux_only && kernel.is_none() {
+        return Ok(Command::Bench(Options {
+            icount: true,
+            ..opts
+        }));
+    }
     opts.kernel = kernel.ok_or_else(|| {
         Error::usage(format!(
             "missing --kernel ELF; build the kernel first (cargo kbuild) and pass \
@@ -334,7 +403,7 @@ where
             sub.name()
         ))
     })?;
-    if opts.user && opts.userland.is_none() {
+    if opts.user && sub == Sub::Test && opts.userland.is_none() {
         return Err(Error::usage(
             "--user needs --userland DIR (the userland binaries, with testrun and the \
              utests multi-call binary)",
@@ -356,6 +425,51 @@ where
         }),
         Sub::Test => Command::Test(opts),
     })
+}
+
+/// The benchmark options' rules: the userland modes (`--suite`,
+/// `--user`, `--linux`) need `--userland` and default to 256 MiB; the
+/// bench options need one of those modes.
+fn check_bench(opts: &mut Options, has_kernel: bool, memory_given: bool) -> Result<()> {
+    let userland_mode = opts.suite || opts.user || opts.linux.is_some();
+    if !userland_mode {
+        let stray = [
+            (opts.no_linux, "--no-linux"),
+            (opts.linux_cache.is_some(), "--linux-cache"),
+            (!opts.only.is_empty(), "--only"),
+            (opts.results_dir.is_some(), "--results"),
+        ];
+        if let Some((_, name)) = stray.iter().find(|(set, _)| *set) {
+            return Err(Error::usage(format!(
+                "{name} goes with `bench --suite`, `--user` or `--linux VMLINUZ` (see --help)"
+            )));
+        }
+        return Ok(());
+    }
+    if opts.suite && opts.user {
+        return Err(Error::usage(
+            "--suite already runs the userland benchmarks on Ferrite; drop --user",
+        ));
+    }
+    if opts.no_linux && (opts.linux.is_some() || !opts.suite) {
+        return Err(Error::usage(
+            "--no-linux goes with `bench --suite` and without --linux",
+        ));
+    }
+    if (opts.suite || opts.user) && !has_kernel {
+        return Err(Error::usage(
+            "missing --kernel ELF: `bench --suite` and `bench --user` boot Ferrite",
+        ));
+    }
+    if opts.userland.is_none() {
+        return Err(Error::usage(
+            "the userland benchmarks need --userland DIR (with init, benchrun and ubench)",
+        ));
+    }
+    if !memory_given {
+        opts.memory_mib = crate::bench_suite::USER_MEMORY_MIB;
+    }
+    Ok(())
 }
 
 fn non_empty(name: &str, value: String) -> Result<String> {
@@ -419,6 +533,138 @@ mod tests {
             assert!(
                 parse(["run", "--kernel", "k", "--cpu-flags", bad]).is_err(),
                 "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn bench_suite_options() {
+        let o = opts(parse_ok(&[
+            "bench",
+            "--suite",
+            "--kernel",
+            "k",
+            "--userland",
+            "u",
+            "--only",
+            "fork_exit,kernel",
+            "--only=fork_scaling",
+            "--no-linux",
+            "--results",
+            "out",
+            "--linux-cache",
+            "c",
+        ]));
+        assert!(o.suite && o.no_linux && o.icount);
+        assert_eq!(o.only, ["fork_exit", "kernel", "fork_scaling"]);
+        assert_eq!(o.results_dir, Some(PathBuf::from("out")));
+        assert_eq!(o.linux_cache, Some(PathBuf::from("c")));
+        assert_eq!(
+            o.memory_mib, 256,
+            "the userland benchmarks default to 256 MiB"
+        );
+        let o = opts(parse_ok(&[
+            "bench",
+            "--user",
+            "--kernel",
+            "k",
+            "--userland",
+            "u",
+            "--memory",
+            "512",
+        ]));
+        assert!(o.user && !o.suite);
+        assert_eq!(o.memory_mib, 512);
+        // Linux alone needs no Ferrite kernel.
+        let o = opts(parse_ok(&[
+            "bench",
+            "--linux",
+            "vmlinuz",
+            "--userland",
+            "u",
+        ]));
+        assert_eq!(o.linux, Some(PathBuf::from("vmlinuz")));
+        assert_eq!(o.kernel, PathBuf::new());
+        // The in-kernel mode keeps the runner's default memory.
+        assert_eq!(opts(parse_ok(&["bench", "--kernel", "k"])).memory_mib, 512);
+    }
+
+    #[test]
+    fn bench_option_errors() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["bench", "--kernel", "k", "--only", "x"],
+                "--only goes with",
+            ),
+            (
+                &["bench", "--kernel", "k", "--no-linux"],
+                "--no-linux goes with",
+            ),
+            (&["bench", "--suite", "--kernel", "k"], "need --userland"),
+            (&["bench", "--suite", "--userland", "u"], "missing --kernel"),
+            (
+                &[
+                    "bench",
+                    "--suite",
+                    "--user",
+                    "--kernel",
+                    "k",
+                    "--userland",
+                    "u",
+                ],
+                "drop --user",
+            ),
+            (
+                &[
+                    "bench",
+                    "--suite",
+                    "--kernel",
+                    "k",
+                    "--userland",
+                    "u",
+                    "--no-linux",
+                    "--linux",
+                    "v",
+                ],
+                "without --linux",
+            ),
+            (
+                &[
+                    "bench",
+                    "--user",
+                    "--kernel",
+                    "k",
+                    "--userland",
+                    "u",
+                    "--no-linux",
+                ],
+                "--no-linux goes with",
+            ),
+            (
+                &[
+                    "bench",
+                    "--suite",
+                    "--kernel",
+                    "k",
+                    "--userland",
+                    "u",
+                    "--only",
+                    "a b",
+                ],
+                "whitespace",
+            ),
+            (
+                &["run", "--kernel", "k", "--suite"],
+                "not accepted by `run`",
+            ),
+        ];
+        for (args, needle) in cases {
+            let err = parse_err(args);
+            assert_eq!(err.exit_code, 2, "{args:?}");
+            assert!(
+                err.message.contains(needle),
+                "{args:?}: `{}` should contain `{needle}`",
+                err.message
             );
         }
     }

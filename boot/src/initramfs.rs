@@ -8,6 +8,7 @@
 //! /bin/<name>           every other executable regular file directly in DIR
 //! /bin/tests/<prog>     -> /bin/utests, for every program `utests --multicall-list` prints
 //! /bin/bench/<name>     -> /bin/ubench, for every program `ubench --multicall-list` prints
+//! /bin/<tool>           -> /bin/ftools, for every program `ftools --multicall-list` prints
 //! /bin/tests/<prog>     DIR/utest-<prog>    (a single-program binary)
 //! /bin/bench/<name>     DIR/ubench-<name>   (such as ubench-exit0)
 //! /tmp (01777), /dev, /proc, /etc    empty directories
@@ -515,6 +516,7 @@ mod tests {
         s.file("init", b"init", 0o755);
         fake_multicall(&s, "utests", &["fork", "exec"]);
         fake_multicall(&s, "ubench", &["fork_exit"]);
+        fake_multicall(&s, "ftools", &["ps", "vmstat"]);
         s.file("ubench-exit0", b"exit0", 0o755);
         let p = plan(Some(&s.0), &[]).unwrap();
         let summary: Vec<(&str, String)> = p
@@ -536,10 +538,13 @@ mod tests {
             [
                 e("/bin/bench/exit0", "ubench-exit0"),
                 e("/bin/bench/fork_exit", "-> /bin/ubench"),
+                e("/bin/ftools", "ftools"),
+                e("/bin/ps", "-> /bin/ftools"),
                 e("/bin/tests/exec", "-> /bin/utests"),
                 e("/bin/tests/fork", "-> /bin/utests"),
                 e("/bin/ubench", "ubench"),
                 e("/bin/utests", "utests"),
+                e("/bin/vmstat", "-> /bin/ftools"),
                 e("/init", "init"),
             ]
         );

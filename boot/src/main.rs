@@ -15,8 +15,17 @@
 //! - [`ktest`]: the pure test-driver state machine;
 //! - [`usuite`]: the pure userland-suite driver;
 //! - [`runner`]: the boot loops of `run` and `test`;
-//! - [`usertest`]: the boot of `test --user`.
+//! - [`usertest`]: the boot of `test --user`;
+//! - [`bench_suite`]: `bench --suite | --user | --linux` (with
+//!   [`bench_run`], [`bench_result`], [`bench_report`], [`bench_plot`],
+//!   [`bench_goals`] and [`linux`], the reference kernel).
 
+mod bench_goals;
+mod bench_plot;
+mod bench_report;
+mod bench_result;
+mod bench_run;
+mod bench_suite;
 mod cli;
 mod compress;
 mod console;
@@ -24,6 +33,7 @@ mod error;
 mod image;
 mod initramfs;
 mod ktest;
+mod linux;
 mod multicall;
 mod protocol;
 mod qemu;
@@ -54,6 +64,9 @@ fn main() -> ExitCode {
         }
         Command::Image(opts) => image_cmd(&opts),
         Command::Run(opts) => runner::run(&opts, protocol::Mode::Demo),
+        Command::Bench(opts) if opts.suite || opts.user || opts.linux.is_some() => {
+            bench_suite::run(&opts)
+        }
         Command::Bench(opts) => runner::run(&opts, protocol::Mode::Bench),
         Command::Test(opts) if opts.user => usertest::run(&opts),
         Command::Test(opts) => runner::test(&opts),

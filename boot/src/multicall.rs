@@ -8,6 +8,7 @@
 //! |----------|---------------|-------------------------------------|
 //! | `utests` | `/bin/utests` | `/bin/tests/P -> /bin/utests`       |
 //! | `ubench` | `/bin/ubench` | `/bin/bench/P -> /bin/ubench`       |
+//! | `ftools` | `/bin/ftools` | `/bin/P -> /bin/ftools`             |
 //!
 //! This module runs the binaries and reads their answer; it never builds
 //! the archive (see [`crate::initramfs`]).
@@ -22,7 +23,11 @@ pub const LIST_OPTION: &str = "--multicall-list";
 
 /// The multi-call binaries by file name, with the guest directory their
 /// program links go to.
-pub const BINARIES: [(&str, &str); 2] = [("utests", "/bin/tests"), ("ubench", "/bin/bench")];
+pub const BINARIES: [(&str, &str); 3] = [
+    ("utests", "/bin/tests"),
+    ("ubench", "/bin/bench"),
+    ("ftools", "/bin"),
+];
 
 /// The guest directory of the program links of the multi-call binary
 /// called `name`, or `None` if `name` is not a multi-call binary.
@@ -101,6 +106,7 @@ mod tests {
     fn the_table() {
         assert_eq!(link_dir("utests"), Some("/bin/tests"));
         assert_eq!(link_dir("ubench"), Some("/bin/bench"));
+        assert_eq!(link_dir("ftools"), Some("/bin"));
         assert_eq!(link_dir("testrun"), None);
         assert_eq!(link_dir("utest-fork"), None);
     }

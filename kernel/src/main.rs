@@ -98,8 +98,11 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     kern::sig::init();
 
     match opts.mode {
-        // Without an initramfs there is no /init: the in-kernel demo runs.
-        ferrite_cmdline::Mode::Demo if ramdisk.is_none() => demo::run(&opts),
+        // Without a ring-3 demo (/init running /bin/demo) the in-kernel
+        // demo runs.
+        ferrite_cmdline::Mode::Demo if fs::namei::lookup(b"/bin/demo", true).is_err() => {
+            demo::run(&opts)
+        }
         ferrite_cmdline::Mode::Test => ktest::run(&opts),
         ferrite_cmdline::Mode::Bench => bench::run(),
         ferrite_cmdline::Mode::Demo | ferrite_cmdline::Mode::User => {

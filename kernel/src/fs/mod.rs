@@ -5,6 +5,7 @@
 //! - `namei`: path lookup; `mount`: the mount table;
 //! - `ramfs`: the RAM file system at `/` (the unpacked initramfs, `/tmp`);
 //! - `devfs`: `/dev` (console, tty, null, zero, full, random, urandom);
+//! - `procfs`: `/proc` (processes, their maps, memory counters);
 //! - `initramfs`: unpacking the boot archive into `/`;
 //! - `vfs_vnops`: open files on vnodes (read, write, seek, stat);
 //! - `vfs_syscalls`, `vfs_stat`, `vfs_getcwd`: the file-system calls;
@@ -12,10 +13,10 @@
 //!
 //! `init` builds the tree once at boot, before the first process:
 //! the RAM file system at `/` with the initramfs unpacked into it, devfs
-//! at `/dev`, and `/tmp` (mode 01777) and `/proc` (empty until procfs)
-//! made if the archive lacks them.
+//! at `/dev`, and `/tmp` (mode 01777) and `/proc` made if the archive
+//! lacks them, procfs mounted on `/proc`.
 //!
-//! Nothing under `fs/` uses `unsafe`.
+//! Nothing under `fs/` needs unchecked code: the compiler enforces it.
 
 #![deny(unsafe_code)]
 
@@ -25,6 +26,7 @@ pub mod initramfs;
 pub mod mount;
 pub mod namei;
 mod namei_tests;
+pub mod procfs;
 pub mod ramfs;
 pub mod uio;
 pub mod vfs_getcwd;
@@ -76,6 +78,14 @@ fn build(ramdisk: Option<&'static [u8]>) -> VnodeRef {
         log::error!("fs: cannot record the root mount: {}", e.description());
     }
     populate(&root, ramdisk);
+    match root.lookup(b"proc") {
+        Ok(proc) => {
+            if let Err(e) = mount::mount(&proc, &procfs::new(), "procfs") {
+                log::error!("fs: cannot mount procfs on /proc: {}", e.description());
+            }
+        }
+        Err(e) => log::error!("fs: no /proc: {}", e.description()),
+    }
     root
 }
 

@@ -6,8 +6,8 @@
 //! `namei` crosses a mount point both ways without looking at this table.
 //! The table itself (a fixed array: mounting never allocates) lists the
 //! mounts for whoever wants to see them (`/proc/mounts` later) and keeps
-//! each mounted root alive. Now: the RAM file system at `/` and devfs at
-//! `/dev`; `/proc` comes with procfs.
+//! each mounted root alive. Now: the RAM file system at `/`, devfs at
+//! `/dev` and procfs at `/proc`.
 //!
 //! This file never walks paths and never looks inside a file system.
 

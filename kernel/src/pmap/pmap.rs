@@ -764,6 +764,23 @@ impl Pmap {
         with(|st| translate(st.data(self.id).pml4, va).map(|(_, e)| e))
     }
 
+    /// Visit the pages mapped in `[sva, eva)` in address order, `f(va, pa)`
+    /// (the /proc viewers' resident counts). Missing tables are skipped a
+    /// table's span at a time. Runs under the pmap lock: `f` must not call
+    /// into the pmap.
+    pub fn for_each_mapped(&self, sva: Vaddr, eva: Vaddr, mut f: impl FnMut(Vaddr, Paddr)) {
+        with(|st| {
+            for_each_pt(st.data(self.id).pml4, sva, eva, |pt, start, end| {
+                for va in (start..end).step_by(PAGE_SIZE as usize) {
+                    let e = rd(slot(pt, va, 1));
+                    if is_present(e) {
+                        f(va, addr_of(e));
+                    }
+                }
+            })
+        })
+    }
+
     /// Resident, wired and page-table page counts.
     pub fn counts(&self) -> PmapCounts {
         with(|st| {

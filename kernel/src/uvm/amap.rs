@@ -200,6 +200,11 @@ pub fn set_shared(a: AmapHandle, shared: bool) {
     with(|arena| arena.get_mut(a).set_shared(shared))
 }
 
+/// Anons in `[slot, slot + len)` (the /proc viewers).
+pub fn count_in(a: AmapHandle, slot: usize, len: usize) -> usize {
+    with(|arena| arena.get(a).lookups(slot, len).count())
+}
+
 /// Slots in use.
 pub fn nused(a: AmapHandle) -> usize {
     with(|arena| arena.get(a).nused())

@@ -80,6 +80,22 @@ pub fn page(a: AnonRef) -> Option<Paddr> {
     with(|arena| arena.get(a).page.as_ref().map(|p| p.pa()))
 }
 
+/// Write `data` into the anon's page at byte offset `off` (uvm_io: a
+/// debugger's write into a page of another address space). The caller
+/// holds a reference on the anon and has made sure, through a write fault,
+/// that no other amap shares it: the bytes are seen only through the
+/// amap slot that holds it.
+pub fn write_bytes(a: AnonRef, off: usize, data: &[u8]) {
+    with(|arena| {
+        let page = arena
+            .get_mut(a)
+            .page
+            .as_mut()
+            .expect("anon without a resident page");
+        pmap::direct::write_bytes(page, off, data);
+    });
+}
+
 /// References to the anon.
 pub fn refs(a: AnonRef) -> u32 {
     with(|arena| arena.get(a).refs)

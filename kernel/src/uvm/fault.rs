@@ -46,7 +46,7 @@
 
 use super::amap::{self, AmapHandle};
 use super::anon::{self, Fill};
-use super::map::{AmapRef, EntryFlags, EntryInfo, MapWrite};
+use super::map::{AmapRef, EntryFlags, EntryInfo, MapWrite, VmMap};
 use super::object::{self, PagerError};
 use super::vmspace::{PAGE, Vmspace};
 use super::{Paddr, Vaddr, VmProt};
@@ -54,7 +54,7 @@ use crate::arch::x86_64::trap::{FaultCause, PageFaultCode};
 use crate::kern::error::{KResult, KernError};
 use crate::kern::mem::pool::PoolFlags;
 use crate::kern::mem::pool_allocator::KMEM_ALLOCATOR;
-use crate::pmap::{self, PmapFlags};
+use crate::pmap::{self, Pmap, PmapFlags};
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Rounds of "wait for memory and retry" before a fault gives up.
@@ -109,24 +109,34 @@ enum Step {
 
 /// Resolve a fault at `addr` for `access` (READ, WRITE or EXECUTE); a
 /// `wire` fault faults at maximum protection and wires the mapping.
+///
+/// Nothing mapped at `addr`: a stack just above may grow down over it
+/// (within RLIMIT_STACK), and then the fault runs once more.
 pub fn fault(vs: &Vmspace, addr: Vaddr, access: VmProt, wire: bool) -> KResult<()> {
+    match fault_map(&vs.map, &vs.pmap, addr, access, wire) {
+        Err(KernError::Fault) => {
+            let limit = crate::kern::proc::curproc_opt()
+                .map(|p| p.rlimit(ferrite_abi::resource::RLIMIT_STACK).rlim_cur);
+            match limit {
+                Some(limit) if vs.grow_stack(addr & !(PAGE - 1), limit)? => {
+                    fault_map(&vs.map, &vs.pmap, addr, access, wire)
+                }
+                _ => Err(KernError::Fault),
+            }
+        }
+        r => r,
+    }
+}
+
+/// `fault` on any map and the pmap that holds its mappings (uvm_io faults
+/// on the kernel map, whose pages go into the kernel pmap).
+pub fn fault_map(map: &VmMap, pmap: &Pmap, addr: Vaddr, access: VmProt, wire: bool) -> KResult<()> {
     STATS.faults.fetch_add(1, Ordering::Relaxed);
     let va = addr & !(PAGE - 1);
     let mut shortages = 0;
     let mut refaults = 0;
-    let mut grown = false;
     loop {
-        match fault_once(vs, va, access, wire) {
-            // Nothing mapped there: a stack just above may grow over it
-            // (once: then the fault runs again).
-            Err(KernError::Fault) if !grown => {
-                let limit = crate::kern::proc::curproc_opt()
-                    .map(|p| p.rlimit(ferrite_abi::resource::RLIMIT_STACK).rlim_cur);
-                match limit {
-                    Some(limit) if vs.grow_stack(va, limit)? => grown = true,
-                    _ => return Err(KernError::Fault),
-                }
-            }
+        match fault_once(map, pmap, va, access, wire) {
             Ok(Step::Done) => return Ok(()),
             Ok(Step::Refault) => {
                 STATS.refaults.fetch_add(1, Ordering::Relaxed);
@@ -284,13 +294,13 @@ pub fn cow_now(a: AmapHandle, npages: usize) -> KResult<()> {
     Ok(())
 }
 
-fn fault_once(vs: &Vmspace, va: Vaddr, access: VmProt, wire: bool) -> KResult<Step> {
-    let map = vs.map.read();
+fn fault_once(vmap: &VmMap, pmap: &Pmap, va: Vaddr, access: VmProt, wire: bool) -> KResult<Step> {
+    let map = vmap.read();
     let (e, deep) = map.lookup_deep(va);
     if deep {
         // A degenerate tree: repair it under the exclusive lock, then retry.
         drop(map);
-        vs.map.write().lookup(va);
+        vmap.write().lookup(va);
         return Ok(Step::Refault);
     }
     let e = e.ok_or(KernError::Fault)?;
@@ -314,7 +324,7 @@ fn fault_once(vs: &Vmspace, va: Vaddr, access: VmProt, wire: bool) -> KResult<St
         || (e.backing.amap.is_none() && (e.backing.object.is_none() || (write && cow)))
     {
         drop(map);
-        prepare_amap(&mut vs.map.write(), va, write)?;
+        prepare_amap(&mut vmap.write(), va, write)?;
         return Ok(Step::Refault);
     }
 
@@ -349,12 +359,12 @@ fn fault_once(vs: &Vmspace, va: Vaddr, access: VmProt, wire: bool) -> KResult<St
     if wire || e.wired_count > 0 {
         flags |= PmapFlags::WIRED;
     }
-    let entered = vs.pmap.enter(va, pa, prot, flags);
+    let entered = pmap.enter(va, pa, prot, flags);
     // Still the anon of the slot? (an optimistic step lost a race if not)
     let stale =
         entered.is_ok() && anon.is_some_and(|(a, slot, an)| amap::lookup(a, slot) != Some(an));
     if stale {
-        vs.pmap.remove(va, va + PAGE);
+        pmap.remove(va, va + PAGE);
     }
     pmap::update();
     if let Some(h) = hold {

@@ -182,6 +182,11 @@ pub fn resident(obj: ObjRef) -> usize {
     with(|arena| arena.get(obj).data.pages.len())
 }
 
+/// Resident pages at byte offsets `[start, end)` (the /proc viewers).
+pub fn resident_in(obj: ObjRef, start: u64, end: u64) -> usize {
+    with(|arena| arena.get(obj).data.pages.range(start..end).count())
+}
+
 pub fn add_ref(obj: ObjRef) {
     with(|arena| arena.get_mut(obj).data.refs += 1);
 }
@@ -303,6 +308,20 @@ pub fn write(obj: ObjRef, off: u64, data: &[u8]) -> KResult<()> {
         done += n;
     }
     Ok(())
+}
+
+/// Copy `data` into the resident page at `page_off` of the object, at
+/// byte offset `off` in it, without changing the object's size (uvm_io:
+/// a debugger's write into a shared mapping, possibly past the end of the
+/// file in its last page). False if the page is not resident.
+pub fn write_resident(obj: ObjRef, page_off: u64, off: usize, data: &[u8]) -> bool {
+    with(|arena| {
+        let Some(p) = arena.get_mut(obj).data.pages.get_mut(&page_off) else {
+            return false;
+        };
+        pmap::direct::write_bytes(p, off, data);
+        true
+    })
 }
 
 /// Copy `len` bytes of the object at `off` to user address `uaddr` (EFAULT

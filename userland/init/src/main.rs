@@ -9,6 +9,15 @@
 //! the kernel powers off when init exits and the host runner passes the
 //! status on.
 //!
+//! The same init runs as PID 1 on a stock Linux kernel (the host tool's
+//! Linux benchmark boot), where two things differ:
+//! - Linux passes init the boot parameters it did not recognise (words
+//!   without `=`, such as `nokaslr`) before the words after `--`: as PID 1
+//!   on Linux, leading arguments that are not absolute paths are skipped
+//!   (the program is always given by absolute path);
+//! - PID 1 exiting makes Linux panic: init prints `init: exit status N`
+//!   and powers the machine off with `reboot(RB_POWER_OFF)` instead.
+//!
 //! The program is `#![no_main]`: Rust's start-up code would replace closed
 //! descriptors 0-2 with `/dev/null` (and abort if that is missing) and set
 //! SIGPIPE to ignored, which children would inherit. Init instead opens
@@ -36,8 +45,37 @@ const DEFAULT_PROGRAM: &str = "/bin/demo";
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     open_standard_fds();
-    let args = collect_args(argc, argv);
-    run(&args)
+    let mut args = collect_args(argc, argv);
+    // SAFETY: getpid has no preconditions.
+    let linux_pid1 = unsafe { libc::getpid() } == 1 && ftest::platform::sysname() == "Linux";
+    if linux_pid1 {
+        let first_path = args
+            .iter()
+            .position(|a| a.as_bytes().starts_with(b"/"))
+            .unwrap_or(args.len());
+        args.drain(..first_path);
+    }
+    let code = run(&args);
+    if linux_pid1 {
+        power_off(code);
+    }
+    code
+}
+
+/// Linux as PID 1: reports the status (nobody else will) and powers off.
+/// Every other process has been killed and reaped by now; there is no
+/// file system to sync (the root is the initramfs).
+fn power_off(code: c_int) -> ! {
+    say(&format!("init: exit status {code}\n"));
+    // SAFETY: reboot with a command constant only; init is root.
+    unsafe { libc::reboot(libc::RB_POWER_OFF) };
+    say(&format!(
+        "init: reboot(RB_POWER_OFF) failed: {}\n",
+        std::io::Error::last_os_error()
+    ));
+    // Exiting as PID 1 panics Linux, which at least ends the boot.
+    // SAFETY: leaves the process.
+    unsafe { libc::_exit(code) }
 }
 
 /// Makes sure descriptors 0, 1 and 2 are open: each missing one becomes

@@ -8,7 +8,7 @@
 //! - `pipe`: pipes and pipe/pipe2;
 //! - `poll`: poll/ppoll and the readiness notification every file uses.
 //!
-//! Nothing under `kern/file/` uses `unsafe`.
+//! Nothing under `kern/file/` needs unchecked code: the compiler enforces it.
 
 #![deny(unsafe_code)]
 

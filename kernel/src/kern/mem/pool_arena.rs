@@ -57,6 +57,14 @@ unsafe impl Send for Handle {}
 // SAFETY: as above.
 unsafe impl Sync for Handle {}
 
+impl Handle {
+    /// The allocation's generation: unique to it among all arenas' items
+    /// ever allocated (a name for viewers such as /proc).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

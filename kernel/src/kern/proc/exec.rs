@@ -110,6 +110,7 @@ pub fn sys_execve(ctx: &mut SyscallCtx<'_>) -> SysResult {
     let argv = copyin_strv(ctx.arg(1), &mut budget)?;
     let envp = copyin_strv(ctx.arg(2), &mut budget)?;
     exec(&path, &argv, &envp, ctx.frame)?;
+    crate::kern::ptrace::exec_event(ctx.frame);
     Ok(0)
 }
 
@@ -258,14 +259,18 @@ pub fn exec(
         return Err(e);
     }
 
+    let record = super::procinfo::ExecImage::new(path, argv, obj, vn.dev(), vn.ino()).map(Arc::new);
+
     // The point of no return.
+    let old_image = core::mem::replace(&mut *p.image.lock(), record);
+    drop(old_image);
     drop(old);
     drop(vs);
     p.vfork_done();
     p.files.lock().close_on_exec();
     p.sig.lock().exec_reset();
     p.caps.reset_for_exec();
-    l.sig.inner.lock().altstack.ss_flags = ferrite_abi::signal::SS_DISABLE;
+    l.sig.exec_reset();
     l.md.fpu.with_mut(|a| *a = fpu::FpuArea::initial());
     fpu::reset_current();
     l.md.fs_base.store(0, Ordering::Relaxed);

@@ -60,12 +60,14 @@ pub fn sys_exit(ctx: &mut SyscallCtx<'_>) -> SysResult {
 
 /// End the current process with wait status `ws`.
 pub fn exit1(ws: WaitStatus) -> ! {
+    crate::kern::ptrace::exit_event(&ws);
     let p = curproc();
     let l = curlwp();
     let status = ws.encode();
     if p.pid() == 1 && super::init::started() {
         init_died(ws);
     }
+    crate::kern::ptrace::tracer_exit(p);
     // CLONE_CHILD_CLEARTID / set_tid_address: clear the word (best effort).
     let tid_addr = l.clear_child_tid.swap(0, Ordering::Relaxed);
     if tid_addr != 0 {
@@ -113,6 +115,7 @@ pub fn exit1(ws: WaitStatus) -> ! {
         drop(me.lwp.lock().take());
         l.detach();
     }
+    crate::kern::ptrace::tracee_exit(p, status, autoreaped.is_some());
     if let Some(pp) = &parent {
         let (code, st) = match ws {
             WaitStatus::Signaled { sig, core } => (
@@ -215,24 +218,47 @@ enum Outcome {
 /// Look for a child that matches and has something to report; reap it
 /// (unless `keep`) when it is a zombie.
 fn find_child(me: Pid, which: Which, options: i32, keep: bool) -> Outcome {
+    use crate::kern::ptrace::parent_may_reap;
     let mut t = ptable::lock();
+    // A tracer's tracees first (they need not be its children).
+    let matches = |t: &PTable, c: Pid| which.matches(t, c);
+    let traced = crate::kern::ptrace::wait_scan(&mut t, curproc(), &matches, options, keep);
+    if let Some(r) = traced.found {
+        return Outcome::Found(Found {
+            pid: r.pid,
+            status: r.status,
+            code: r.code,
+            si_status: r.si_status,
+        });
+    }
+    let none = if traced.any {
+        Outcome::NotYet
+    } else {
+        Outcome::NoChildren
+    };
     if !t.has_children(me) {
-        return Outcome::NoChildren;
+        return none;
     }
     if let Which::Pid(p) = which
         && t.get(p).is_none_or(|s| s.parent != me)
     {
-        return Outcome::NoChildren;
+        return none;
     }
     if let Which::Pgrp(_) = which
         && !t.children(me).into_iter().any(|c| which.matches(&t, c))
     {
-        return Outcome::NoChildren;
+        return none;
     }
+    // A zombie whose exit a tracer (not its parent) has yet to report
+    // stays hidden from the parent until then.
     let zombie = match which {
-        Which::Any => t.first_zombie(me),
-        Which::Pid(p) => (t.get(p).is_some_and(|s| s.state == PState::Zombie)).then_some(p),
-        Which::Pgrp(_) => t.zombies(me).find(|&c| which.matches(&t, c)),
+        Which::Any => t.zombies(me).find(|&z| parent_may_reap(&t, z)),
+        Which::Pid(p) => (t.get(p).is_some_and(|s| s.state == PState::Zombie)
+            && parent_may_reap(&t, p))
+        .then_some(p),
+        Which::Pgrp(_) => t
+            .zombies(me)
+            .find(|&c| which.matches(&t, c) && parent_may_reap(&t, c)),
     };
     if options & w::WEXITED != 0
         && let Some(z) = zombie
@@ -259,8 +285,8 @@ fn find_child(me: Pid, which: Which, options: i32, keep: bool) -> Outcome {
         if !keep {
             let proc = t.reap(z);
             drop(t);
-            // The thread is taken out first: the slot's spin lock must not
-            // be held across the join, which may sleep.
+            // Take the thread out first: the lock guard must not live
+            // across join, which may sleep.
             let l = proc.and_then(|p| p.lwp.lock().take());
             if let Some(l) = l {
                 lwp::join(l);

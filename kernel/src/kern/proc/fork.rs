@@ -106,6 +106,9 @@ fn fork1(ctx: &mut SyscallCtx<'_>, flags: u64, child_tid: u64, vfork: bool) -> S
         (s.pgid, s.sid)
     };
     let pid = ptable::lock().insert(&child, parent.pid(), Some(pgid), Some(sid))?;
+    let image = parent.image.lock().clone();
+    *child.image.lock() = image;
+    super::procinfo::count_fork();
 
     let mut frame = *ctx.frame;
     frame.rax = 0;
@@ -146,7 +149,9 @@ fn fork1(ctx: &mut SyscallCtx<'_>, flags: u64, child_tid: u64, vfork: bool) -> S
     if vfork {
         child.set_vfork();
     }
+    let traced = crate::kern::ptrace::fork_attach(parent, &child, vfork);
     lwp::start_thread(&l);
+    crate::kern::ptrace::fork_event(ctx.frame, traced, pid);
     if vfork {
         let chan = child.vfork_chan();
         let _ = crate::kern::sched::sleepq::sleep_until(chan, true, None, || !child.in_vfork());

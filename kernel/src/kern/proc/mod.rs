@@ -10,6 +10,7 @@ pub mod fork;
 pub mod init;
 #[allow(clippy::module_inception)]
 pub mod proc;
+pub mod procinfo;
 pub mod ptable;
 pub mod sys_id;
 mod tests;

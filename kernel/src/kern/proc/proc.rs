@@ -78,6 +78,10 @@ pub struct Proc {
     vfork_parent_waits: AtomicBool,
     /// Capabilities (root's, less what capset dropped).
     pub caps: super::cap::Caps,
+    /// The program it runs, as exec recorded it (`/proc`).
+    pub image: SpinLock<Option<alloc::sync::Arc<super::procinfo::ExecImage>>>,
+    /// ptrace: this process as a tracee and as a tracer.
+    pub ptrace: crate::kern::ptrace::Ptrace,
 }
 
 impl Proc {
@@ -102,6 +106,8 @@ impl Proc {
                 rlimits: SpinLock::new("proc-rlimits", rlimits),
                 vfork_parent_waits: AtomicBool::new(false),
                 caps: super::cap::Caps::root(),
+                image: SpinLock::new("proc-image", None),
+                ptrace: crate::kern::ptrace::Ptrace::new(),
             },
             crate::kern::mem::pool::PoolFlags::WAITOK,
         )

@@ -491,15 +491,17 @@ pub fn stat_of(l: &Lwp) -> Stat {
 }
 
 /// Stop the running thread (a stop signal's default action) until
-/// `continue_thread`; returns at once if a continue already came.
-pub fn stop_current() {
+/// `continue_thread`; returns at once, with false, if a continue already
+/// came.
+pub fn stop_current() -> bool {
     let l = sched::curlwp();
     let mut g = sched::lock();
     if l.cont_pending.swap(false, Ordering::SeqCst) {
-        return;
+        return false;
     }
     g.slot(l.index()).stat = Stat::Stopped;
     sched::mi_switch(g);
+    true
 }
 
 /// A stop signal was sent: forget an earlier continue.

@@ -366,9 +366,9 @@ pub(super) fn lock() -> SchedGuard {
 /// Release the scheduler lock held on this thread's behalf after a switch
 /// (the thread that switched to us took it).
 fn release_handed_lock(irq_on: bool) {
-    // SAFETY: the switch protocol: whoever switched to this thread holds
-    // the scheduler lock for it and left it locked (its guard forgotten);
-    // this thread is the one to release it, exactly once.
+    // The switch protocol: whoever switched to this thread holds the
+    // scheduler lock for it and left it locked (its guard forgotten).
+    // SAFETY: this thread is the one to release it, exactly once.
     unsafe { SCHED.force_unlock() };
     percpu::this_cpu().spin_exit();
     if irq_on {
@@ -381,11 +381,11 @@ fn release_handed_lock(irq_on: bool) {
 pub fn curlwp() -> &'static Lwp {
     let p = percpu::this_cpu().curlwp();
     debug_assert!(p != 0, "curlwp before the scheduler started");
-    // SAFETY: the per-CPU slot holds the address of the running thread's
-    // Lwp, which its table slot keeps alive until it has been reaped, which
-    // happens only after it switched away for the last time. Code running
-    // on the thread therefore always sees it alive; callers must not keep
-    // the reference beyond the thread's own execution (no statics).
+    // The per-CPU slot holds the address of the running thread's Lwp,
+    // which its table slot keeps alive until it has been reaped, which
+    // happens only after it switched away for the last time. Callers must
+    // not keep the reference beyond the thread's own execution.
+    // SAFETY: code running on the thread therefore always sees it alive.
     unsafe { &*(p as *const Lwp) }
 }
 
@@ -434,9 +434,9 @@ pub(super) fn mi_switch(mut g: SchedGuard) {
         s.quantum = QUANTUM_TICKS;
         cpu.set_preempt_off(s.preempt_off);
         let p = LwpRef::as_ptr(s.lwp.as_ref().expect("runnable slot without a thread"));
-        // SAFETY: the table's reference keeps the thread alive while it is
-        // runnable or running; it can only be reaped after it has become a
-        // zombie and switched away, which is after this switch to it.
+        // The table's reference keeps the thread alive while it is runnable
+        // or running.
+        // SAFETY: it is reaped only as a zombie that switched away, later.
         unsafe { &*p }
     };
     cpu.set_curlwp(next as *const Lwp as usize);

@@ -5,20 +5,31 @@
 //! a timer that fires for a process that is gone does nothing.
 //! ITIMER_VIRTUAL and ITIMER_PROF are kept and reported but never fire
 //! (no per-process CPU-time accounting yet).
+//!
+//! Algorithm. The expiry is a time on CLOCK_MONOTONIC (nanoseconds), not
+//! a tick: the clock interrupt is the only timer, and the `t`-th tick from
+//! now comes after between `t - 1` and `t` tick periods. So the callout is
+//! set for the ticks covering the time left, and when it runs before the
+//! expiry (the partial first period) it is set again for the rest: a timer
+//! never fires early, and at most about one tick late. A periodic timer's
+//! next expiry is the previous one plus the interval (plus as many more
+//! intervals as were missed), so it does not drift; expiries missed
+//! meanwhile are lost, as one pending SIGALRM covers them.
 
 use crate::arch::x86_64::apic;
 use crate::kern::error::KResult;
 use crate::kern::proc::ptable;
 use crate::kern::sched::callout::Callout;
+use crate::kern::time::clock::{NSEC_PER_SEC, uptime_ns};
 use ferrite_abi::signal::SIGALRM;
 
 /// A process's ITIMER_REAL.
 pub struct RealTimer {
     callout: Callout,
-    /// Reload interval in clock ticks (0: one-shot).
-    pub interval: u64,
-    /// The tick it expires at (0: disarmed).
-    pub deadline: u64,
+    /// Reload interval in nanoseconds (0: one-shot).
+    pub interval_ns: u64,
+    /// The CLOCK_MONOTONIC time it expires at (0: disarmed).
+    pub deadline_ns: u64,
 }
 
 /// The values ITIMER_VIRTUAL / ITIMER_PROF were set to (microseconds).
@@ -36,92 +47,100 @@ pub struct Itimers {
     pub prof: StoredTimer,
 }
 
-fn hz() -> u64 {
-    apic::timer_hz().max(1) as u64
+/// Clock ticks covering `ns` (rounded up, at least 1).
+pub fn ticks_covering(ns: u64) -> u64 {
+    let hz = apic::timer_hz().max(1) as u128;
+    ((ns as u128 * hz).div_ceil(NSEC_PER_SEC as u128)).clamp(1, 1 << 40) as u64
 }
 
-/// Microseconds to clock ticks, rounded up (a timer never fires early).
-pub fn us_to_ticks(us: u64) -> u64 {
-    us.saturating_mul(hz()).div_ceil(1_000_000)
-}
+impl RealTimer {
+    /// Set the callout for the time left until the deadline.
+    fn arm(&self, now_ns: u64) {
+        let left = self.deadline_ns.saturating_sub(now_ns);
+        self.callout
+            .schedule_at(apic::ticks() + ticks_covering(left));
+    }
 
-/// Clock ticks to microseconds.
-pub fn ticks_to_us(t: u64) -> u64 {
-    t.saturating_mul(1_000_000) / hz()
+    /// (time left, interval) in nanoseconds; an armed timer has at least
+    /// 1 ns left.
+    fn state(&self, now_ns: u64) -> (u64, u64) {
+        let left = if self.deadline_ns == 0 {
+            0
+        } else {
+            self.deadline_ns.saturating_sub(now_ns).max(1)
+        };
+        (left, self.interval_ns)
+    }
 }
 
 impl Itimers {
-    /// Arm ITIMER_REAL of process `pid` to fire in `value` ticks, then
-    /// every `interval` ticks (value 0 disarms). Returns the old
-    /// (remaining, interval) in ticks.
-    pub fn set_real(&mut self, pid: u32, value: u64, interval: u64) -> KResult<(u64, u64)> {
+    /// Arm ITIMER_REAL of process `pid` to expire in `value_ns`, then
+    /// every `interval_ns` (value 0 disarms). Returns the old (time left,
+    /// interval) in nanoseconds.
+    pub fn set_real(&mut self, pid: u32, value_ns: u64, interval_ns: u64) -> KResult<(u64, u64)> {
         if self.real.is_none() {
             self.real = Some(RealTimer {
                 callout: Callout::new(fire, pid as usize)?,
-                interval: 0,
-                deadline: 0,
+                interval_ns: 0,
+                deadline_ns: 0,
             });
         }
         let t = self.real.as_mut().expect("just made");
-        let now = apic::ticks();
-        let old = (
-            if t.deadline > now {
-                t.deadline - now
-            } else {
-                0
-            },
-            t.interval,
-        );
+        let now = uptime_ns();
+        let old = t.state(now);
         t.callout.stop();
-        t.interval = interval;
-        if value == 0 {
-            t.deadline = 0;
+        t.interval_ns = interval_ns;
+        if value_ns == 0 {
+            t.deadline_ns = 0;
         } else {
-            t.deadline = now + value.max(1);
-            t.callout.schedule_at(t.deadline);
+            t.deadline_ns = now.saturating_add(value_ns);
+            t.arm(now);
         }
         Ok(old)
     }
 
-    /// ITIMER_REAL now: (remaining, interval) in ticks.
+    /// ITIMER_REAL now: (time left, interval) in nanoseconds.
     pub fn get_real(&self) -> (u64, u64) {
-        match &self.real {
-            Some(t) if t.deadline != 0 => {
-                let now = apic::ticks();
-                (t.deadline.saturating_sub(now).max(1), t.interval)
-            }
-            Some(t) => (0, t.interval),
-            None => (0, 0),
-        }
+        self.real.as_ref().map_or((0, 0), |t| t.state(uptime_ns()))
     }
 
     /// Disarm (exit).
     pub fn stop(&mut self) {
         if let Some(t) = self.real.as_mut() {
             t.callout.stop();
-            t.deadline = 0;
+            t.deadline_ns = 0;
         }
     }
 }
 
-/// Callout: ITIMER_REAL of process `pid` expired.
+/// Callout: ITIMER_REAL of process `pid` may have expired.
 fn fire(pid: usize) {
     let Some(p) = ptable::lock().find(pid as u32) else {
         return;
     };
     {
         let mut timers = p.itimers.lock();
-        if let Some(t) = timers.real.as_mut() {
-            if t.interval != 0 {
-                t.deadline = apic::ticks() + t.interval;
-                t.callout.schedule_at(t.deadline);
-            } else {
-                t.deadline = 0;
+        let Some(t) = timers.real.as_mut() else {
+            return;
+        };
+        let now = uptime_ns();
+        if t.deadline_ns == 0 {
+            return; // disarmed meanwhile
+        }
+        if now < t.deadline_ns {
+            t.arm(now); // early: the partial first tick
+            return;
+        }
+        match (now - t.deadline_ns).checked_div(t.interval_ns) {
+            Some(missed) => {
+                t.deadline_ns = t
+                    .deadline_ns
+                    .saturating_add((missed + 1).saturating_mul(t.interval_ns));
+                t.arm(now);
             }
+            None => t.deadline_ns = 0, // one-shot
         }
     }
-    super::post(
-        &p,
-        super::SigInfo::kernel(SIGALRM).with_code(ferrite_abi::sicode::SI_TIMER),
-    );
+    // As Linux's it_real_fn: a kernel-sent SIGALRM (SI_KERNEL).
+    super::post(&p, super::SigInfo::kernel(SIGALRM));
 }

@@ -4,10 +4,11 @@
 //! State. A process has its dispositions (`SigAction` per signal) and the
 //! signals sent to the process as a whole, behind its `sig` spin lock (a
 //! timer may post a signal from the clock interrupt). A thread has its
-//! blocked mask, the signals sent to it alone (tkill, traps), and its
-//! alternate stack (`LwpSig`). A pending signal carries a small record of
-//! who sent it and why (`SigInfo`), kept for the standard signals (one
-//! instance each) in a few inline slots.
+//! blocked mask, the signals sent to it alone (tkill, traps), its
+//! alternate stack (`altstack`) and the last trap that raised a signal
+//! (`LwpSig`). Pending signals carry records of who sent them and why
+//! (`pending`: one instance of a standard signal, every instance of a
+//! real-time one).
 //!
 //! Sending (`post`): a signal the target ignores is dropped at once
 //! (unless the thread blocks it: the disposition may change before it is
@@ -17,45 +18,36 @@
 //! interruptible sleep it is in ends (system calls return EINTR or
 //! restart). SIGKILL cannot be caught, blocked or ignored.
 //!
-//! Acting (`deliver_pending`, from `userret`): the lowest deliverable
-//! signal is taken; ignored ones vanish; the default action terminates
-//! (the wait status says which signal; "core" signals set the core flag,
-//! though no core file is written) or is ignored; a caught signal runs its
-//! handler (`sendsig`: the Linux signal frame on the user stack).
+//! Acting (`deliver`): on the way back to user mode the deliverable
+//! signals are taken one by one; default actions terminate, stop or do
+//! nothing, and caught signals get a handler frame each (a later one
+//! nested on top of an earlier one, as on Linux).
 //!
-//! Traps (`trapsignal`) are signals forced on the thread: if it blocks or
-//! ignores them, the disposition reverts to the default (Linux's
-//! force_sig), so a program cannot spin on a fault it hides.
-//!
-//! Handlers (`sendsig`): the Linux x86_64 signal frame (`rt_sigframe`:
-//! the restorer as return address, the ucontext with every register, the
-//! old mask and the alternate stack, the siginfo, the FXSAVE image) goes on
-//! the user stack, or on the alternate stack with SA_ONSTACK; the handler
-//! starts with rdi = signal, rsi = &info, rdx = &uc and a clean FPU state.
-//! rt_sigreturn restores all of it, refusing a forged context.
-//!
-//! System calls interrupted by a signal return ERESTARTSYS (or another
-//! restart code); on the way out it becomes EINTR when a handler runs
-//! without SA_RESTART, and otherwise the call is restarted (rip moved back
-//! over the `syscall`, rax = the number again).
-//!
-//! Job control: a stop signal's default action stops the process (its
-//! thread leaves the CPU, its parent hears of it through wait and SIGCHLD
-//! with CLD_STOPPED unless SA_NOCLDSTOP); SIGCONT (and SIGKILL) continue it
-//! (CLD_CONTINUED); a stop discards pending SIGCONT and vice versa.
+//! Traps (`trap`) become signals forced on the thread; job control
+//! (`jobctl`) stops and continues processes and tells their parents.
 
+pub mod altstack;
+mod deliver;
 pub mod itimer;
+mod jobctl;
+pub mod pending;
 pub mod sys;
+mod trap;
 
-use crate::arch::x86_64::trap::{FaultCause, TrapFrame, TrapKind};
+mod tests;
+
+pub use deliver::{build_frame, deliver_pending, finish_return, sigreturn};
+pub use trap::{signal_for, trapsignal};
+
 use crate::kern::proc::Proc;
 use crate::kern::sched::lwp::Lwp;
 use crate::kern::sched::sleepq;
 use crate::kern::sched::spinlock::SpinLock;
+use altstack::AltStack;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use ferrite_abi::sicode;
 use ferrite_abi::signal::{self as s, DefaultAction, SigSet};
-use ferrite_abi::{Errno, StackT, WaitStatus};
+use pending::{Added, LWP_QUEUE, PROC_QUEUE, Pending};
 
 /// Signals 1..=64.
 pub const NSIG: usize = 64;
@@ -102,15 +94,23 @@ pub struct SigInfo {
 }
 
 impl SigInfo {
+    /// An empty slot (signal 0).
+    pub const NONE: SigInfo = SigInfo {
+        signo: 0,
+        code: 0,
+        pid: 0,
+        uid: 0,
+        status: 0,
+        addr: 0,
+    };
+
     /// Sent by `kill` from process `pid`.
     pub fn user(signo: i32, pid: u32) -> SigInfo {
         SigInfo {
             signo,
             code: sicode::SI_USER,
             pid,
-            uid: 0,
-            status: 0,
-            addr: 0,
+            ..Self::NONE
         }
     }
 
@@ -125,19 +125,21 @@ impl SigInfo {
         SigInfo {
             signo,
             code: sicode::SI_KERNEL,
-            pid: 0,
-            uid: 0,
-            status: 0,
-            addr: 0,
+            ..Self::NONE
         }
     }
 
-    /// As a full Linux `siginfo_t`.
-    pub fn to_abi(&self) -> ferrite_abi::Siginfo {
+    /// As a full Linux `siginfo_t`: the union member follows the signal
+    /// and the code (a fault's address only for the fault codes; a
+    /// kernel-raised trap such as int3 has the kill form, pid and uid 0).
+    pub fn to_abi(self) -> ferrite_abi::Siginfo {
         use ferrite_abi::Siginfo;
+        let fault_code = self.code > 0 && self.code != sicode::SI_KERNEL;
         match self.signo {
-            s::SIGCHLD => Siginfo::child(self.code, self.pid as i32, self.uid, self.status, 0, 0),
-            s::SIGSEGV | s::SIGBUS | s::SIGILL | s::SIGFPE | s::SIGTRAP if self.code > 0 => {
+            s::SIGCHLD if fault_code => {
+                Siginfo::child(self.code, self.pid as i32, self.uid, self.status, 0, 0)
+            }
+            s::SIGSEGV | s::SIGBUS | s::SIGILL | s::SIGFPE | s::SIGTRAP if fault_code => {
                 Siginfo::fault(self.signo, self.code, self.addr)
             }
             _ if self.code == sicode::SI_QUEUE || self.code == sicode::SI_TIMER => {
@@ -148,63 +150,11 @@ impl SigInfo {
     }
 }
 
-/// Pending-signal records kept inline (one per pending standard signal).
-const INFO_SLOTS: usize = 6;
-
-/// A pending set with its records.
-#[derive(Clone, Copy)]
-pub struct Pending {
-    pub set: SigSet,
-    infos: [Option<SigInfo>; INFO_SLOTS],
-}
-
-impl Pending {
-    pub const fn new() -> Pending {
-        Pending {
-            set: SigSet::EMPTY,
-            infos: [None; INFO_SLOTS],
-        }
-    }
-
-    fn add(&mut self, info: SigInfo) {
-        if self.set.contains(info.signo) {
-            return; // standard signals do not queue: one instance
-        }
-        self.set.add(info.signo);
-        if let Some(slot) = self.infos.iter_mut().find(|i| i.is_none()) {
-            *slot = Some(info);
-        }
-    }
-
-    /// Take `sig` off the set with its record (a generic one if none was kept).
-    fn take(&mut self, sig: i32) -> SigInfo {
-        self.set.remove(sig);
-        for slot in self.infos.iter_mut() {
-            if slot.is_some_and(|i| i.signo == sig) {
-                return slot.take().expect("checked");
-            }
-        }
-        SigInfo::kernel(sig)
-    }
-
-    fn discard(&mut self, set: SigSet) {
-        for sig in set.intersection(self.set).iter() {
-            self.take(sig);
-        }
-    }
-}
-
-impl Default for Pending {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// A process's signal state.
 pub struct SigState {
     pub actions: [SigAction; NSIG],
     /// Signals sent to the process.
-    pub pending: Pending,
+    pub pending: Pending<PROC_QUEUE>,
 }
 
 impl SigState {
@@ -224,13 +174,20 @@ impl SigState {
         }
     }
 
-    /// At exec: caught signals go back to the default, ignored stay
-    /// ignored; pending signals are kept.
+    /// At exec: caught signals go back to the default, ignored ones stay
+    /// ignored; every action loses its flags, restorer and mask (Linux's
+    /// flush_signal_handlers). Pending signals are kept.
     pub fn exec_reset(&mut self) {
         for a in self.actions.iter_mut() {
-            if !a.is_ignore() {
-                *a = SigAction::DEFAULT;
-            }
+            let handler = if a.is_ignore() {
+                s::SIG_IGN
+            } else {
+                s::SIG_DFL
+            };
+            *a = SigAction {
+                handler,
+                ..SigAction::DEFAULT
+            };
         }
     }
 
@@ -245,6 +202,16 @@ impl Default for SigState {
     }
 }
 
+/// The last trap that raised a signal for a thread: what a signal frame
+/// reports in sigcontext's trapno, err and cr2 (Linux keeps the same
+/// per-thread values, stale for signals that are not traps).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TrapRecord {
+    pub trapno: u64,
+    pub err: u64,
+    pub cr2: u64,
+}
+
 /// A thread's signal state.
 pub struct LwpSig {
     /// Blocked signals.
@@ -252,14 +219,15 @@ pub struct LwpSig {
     /// The mask rt_sigsuspend replaced, restored after the handler (or on
     /// the way out if none ran); `u64::MAX` when unset.
     saved_mask: AtomicU64,
-    /// Signals sent to this thread alone (tkill, traps) and the alternate
-    /// stack, under one small lock.
+    /// Signals sent to this thread alone (tkill, traps), the alternate
+    /// stack and the last trap, under one small lock.
     pub inner: SpinLock<LwpSigInner>,
 }
 
 pub struct LwpSigInner {
-    pub pending: Pending,
-    pub altstack: StackT,
+    pub pending: Pending<LWP_QUEUE>,
+    pub altstack: AltStack,
+    pub trap: TrapRecord,
 }
 
 impl LwpSig {
@@ -271,12 +239,8 @@ impl LwpSig {
                 "lwp-sig",
                 LwpSigInner {
                     pending: Pending::new(),
-                    altstack: StackT {
-                        ss_sp: 0,
-                        ss_flags: s::SS_DISABLE,
-                        _pad: 0,
-                        ss_size: 0,
-                    },
+                    altstack: AltStack::NONE,
+                    trap: TrapRecord::default(),
                 },
             ),
         }
@@ -300,6 +264,11 @@ impl LwpSig {
     pub fn take_saved_mask(&self) -> Option<SigSet> {
         let v = self.saved_mask.swap(u64::MAX, Ordering::Relaxed);
         (v != u64::MAX).then_some(SigSet(v))
+    }
+
+    /// At exec: no alternate stack (mask and pending signals are kept).
+    pub fn exec_reset(&self) {
+        self.inner.lock().altstack = AltStack::NONE;
     }
 }
 
@@ -336,14 +305,22 @@ fn notify(p: &Proc, l: &Lwp) {
 
 /// Send `info.signo` to process `p` (kill). Signal 0 only checks.
 pub fn post(p: &Proc, info: SigInfo) {
+    let _ = post_checked(p, info);
+}
+
+/// `post`, failing with EAGAIN (and sending nothing) when a real-time
+/// signal with a value finds no room for its record (rt_sigqueueinfo).
+pub fn post_checked(p: &Proc, info: SigInfo) -> Result<(), ferrite_abi::Errno> {
     let sig = info.signo;
     if sig == 0 {
-        return;
+        return Ok(());
     }
     let Some(l) = p.lwp() else {
-        return; // a zombie: nothing to do
+        return Ok(()); // a zombie: nothing to do
     };
-    {
+    // A tracee in a ptrace stop stays there on SIGCONT (not on SIGKILL).
+    let held = sig == s::SIGCONT && crate::kern::ptrace::in_trace_stop(p);
+    let woke = {
         let mut st = p.sig.lock();
         // A stop discards pending continues, a continue pending stops.
         if SigSet::STOP.contains(sig) {
@@ -358,21 +335,27 @@ pub fn post(p: &Proc, info: SigInfo) {
             st.pending.discard(SigSet::STOP);
             l.sig.inner.lock().pending.discard(SigSet::STOP);
         }
+        // SIGCONT and SIGKILL resume a stopped process whatever else
+        // happens to them (under this lock, so that a stop signal taken
+        // meanwhile sees the continue: see jobctl).
+        let woke = (sig == s::SIGKILL || (sig == s::SIGCONT && !held))
+            && crate::kern::sched::lwp::continue_thread(&l);
         let act = st.action(sig);
         let blocked = l.sig.mask().contains(sig);
-        if ignored(sig, &act) && !blocked {
-            drop(st);
-            if sig == s::SIGCONT {
-                continue_proc(p, &l);
+        // A tracer sees even ignored signals (signal-delivery-stop).
+        if !ignored(sig, &act) || blocked || crate::kern::ptrace::is_traced(p) {
+            if sig >= s::SIGRTMIN && info.code < 0 && !st.pending.has_room() {
+                return Err(ferrite_abi::Errno::EAGAIN);
             }
-            return;
+            let _: Added = st.pending.add(info);
         }
-        st.pending.add(info);
-    }
-    if sig == s::SIGCONT || sig == s::SIGKILL {
-        continue_proc(p, &l);
+        woke
+    };
+    if woke && sig == s::SIGCONT {
+        jobctl::report_continue(p);
     }
     notify(p, &l);
+    Ok(())
 }
 
 /// Send a signal to one thread (tkill, tgkill, traps).
@@ -382,7 +365,10 @@ pub fn post_lwp(p: &Proc, l: &Lwp, info: SigInfo) {
     }
     {
         let act = p.sig.lock().action(info.signo);
-        if ignored(info.signo, &act) && !l.sig.mask().contains(info.signo) {
+        if ignored(info.signo, &act)
+            && !l.sig.mask().contains(info.signo)
+            && !crate::kern::ptrace::is_traced(p)
+        {
             return;
         }
         l.sig.inner.lock().pending.add(info);
@@ -459,411 +445,4 @@ pub fn init() {
 pub fn work_pending() -> bool {
     let l = crate::kern::sched::curlwp();
     l.interrupt_pending.load(Ordering::Relaxed) && l.proc().is_some()
-}
-
-/// Take the next deliverable signal of the current thread, if any:
-/// thread-directed ones first, then the process's; SIGKILL before all.
-fn next_signal(p: &Proc, l: &Lwp) -> Option<(SigInfo, SigAction)> {
-    let mask = l.sig.mask();
-    let mut ps = p.sig.lock();
-    let mut ls = l.sig.inner.lock();
-    let deliverable = |set: SigSet| {
-        if set.contains(s::SIGKILL) {
-            Some(s::SIGKILL)
-        } else {
-            set.difference(mask).first()
-        }
-    };
-    let info = if let Some(sig) = deliverable(ls.pending.set) {
-        ls.pending.take(sig)
-    } else if let Some(sig) = deliverable(ps.pending.set) {
-        ps.pending.take(sig)
-    } else {
-        return None;
-    };
-    Some((info, ps.action(info.signo)))
-}
-
-/// Act on the current thread's deliverable signals (from `userret`, with
-/// interrupts on). Returns when none is left (a handler's frame may have
-/// been set up); may not return at all (the process is terminated).
-pub fn deliver_pending(frame: &mut TrapFrame) {
-    let l = crate::kern::sched::curlwp();
-    let Some(p) = l.proc() else {
-        l.interrupt_pending.store(false, Ordering::SeqCst);
-        return;
-    };
-    l.interrupt_pending.store(false, Ordering::SeqCst);
-    while let Some((info, act)) = next_signal(p, l) {
-        let sig = info.signo;
-        if sig != s::SIGKILL && !act.is_default() {
-            if act.is_ignore() {
-                continue;
-            }
-            // A handler: restart or EINTR for an interrupted system call,
-            // then the frame. One handler per return to user mode (the
-            // next signal, if any, is taken after it returns or nests).
-            syscall_restart(frame, Some(&act));
-            sendsig(p, l, frame, info, act);
-            return;
-        }
-        match s::default_action(sig) {
-            Some(DefaultAction::Ign) | Some(DefaultAction::Cont) => continue,
-            Some(DefaultAction::Stop) => {
-                stop_self(p, sig);
-                continue;
-            }
-            Some(DefaultAction::Core) => crate::kern::proc::exit::exit1(WaitStatus::Signaled {
-                sig: sig as u8,
-                core: true,
-            }),
-            _ => crate::kern::proc::exit::exit1(WaitStatus::Signaled {
-                sig: sig as u8,
-                core: false,
-            }),
-        }
-    }
-}
-
-/// What happens to a system call interrupted (rax = a restart code) when
-/// the thread returns to user mode: with a handler (`act`), EINTR unless
-/// SA_RESTART (ERESTARTNOINTR always restarts, ERESTARTNOHAND and
-/// ERESTART_RESTARTBLOCK never); without one, the call restarts.
-pub fn syscall_restart(frame: &mut TrapFrame, act: Option<&SigAction>) {
-    if !frame.is_syscall() {
-        return;
-    }
-    let Some(code) = Errno::from_ret(frame.rax as i64).filter(|e| e.is_restart()) else {
-        return;
-    };
-    let restart = match (code, act) {
-        (Errno::ERESTARTNOINTR, _) => true,
-        (_, None) => code != Errno::ERESTART_RESTARTBLOCK,
-        (Errno::ERESTARTSYS, Some(a)) => a.flags & s::SA_RESTART != 0,
-        _ => false,
-    };
-    if restart {
-        frame.rax = frame.error_code; // the system-call number (orig_rax)
-        frame.rip -= 2; // back over `syscall`
-        frame.rcx = frame.rip;
-    } else {
-        frame.rax = Errno::EINTR.to_ret() as u64;
-    }
-}
-
-/// Set up the handler's frame for `info` on the user stack.
-fn sendsig(p: &Proc, l: &Lwp, frame: &mut TrapFrame, info: SigInfo, act: SigAction) {
-    use crate::arch::x86_64::{fpu, sigframe};
-    use ferrite_abi::layout::sigframe::{UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS, sigframe_layout};
-    let sig = info.signo;
-    // The mask to restore: the one rt_sigsuspend replaced, or the current.
-    let oldmask = l.sig.take_saved_mask().unwrap_or(l.sig.mask());
-    let (alt, on_alt) = {
-        let st = l.sig.inner.lock();
-        let a = st.altstack;
-        let on = a.ss_flags & s::SS_DISABLE == 0 && frame.rsp.wrapping_sub(a.ss_sp) < a.ss_size;
-        (a, on)
-    };
-    let use_alt = act.flags & s::SA_ONSTACK != 0 && alt.ss_flags & s::SS_DISABLE == 0 && !on_alt;
-    let sp = if use_alt {
-        alt.ss_sp + alt.ss_size
-    } else {
-        frame
-            .rsp
-            .wrapping_sub(ferrite_abi::layout::sigframe::RED_ZONE)
-    };
-    let Some(layout) = sigframe_layout(sp, 512) else {
-        return force_segv(p, l);
-    };
-    // The FPU state as the program left it.
-    fpu::save(&l.md.fpu);
-    let fx = l.md.fpu.with(|a| *a.fxsave_image());
-    let (trapno, err, cr2) = match info.signo {
-        s::SIGSEGV | s::SIGBUS if info.code > 0 => (14, 0, info.addr),
-        _ => (0, 0, 0),
-    };
-    let mut stack = alt;
-    if on_alt || use_alt {
-        stack.ss_flags |= s::SS_ONSTACK;
-    }
-    let rt = ferrite_abi::RtSigframe {
-        pretcode: act.restorer,
-        uc: ferrite_abi::UContext {
-            uc_flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
-            uc_link: 0,
-            uc_stack: stack,
-            uc_mcontext: sigframe::context_of(
-                frame,
-                trapno,
-                err,
-                cr2,
-                oldmask.bits(),
-                layout.fpstate,
-            ),
-            uc_sigmask: oldmask.bits(),
-        },
-        info: info.to_abi(),
-    };
-    let ok = crate::uvm::copy::copyout(layout.fpstate, &fx).is_ok()
-        && crate::uvm::copy::copyout(layout.frame, &rt.to_bytes()).is_ok();
-    if !ok || act.flags & s::SA_RESTORER == 0 {
-        return force_segv(p, l);
-    }
-    // The handler runs with its mask added (and the signal itself unless
-    // SA_NODEFER), on a clean FPU state.
-    let mut mask = oldmask.union(act.mask);
-    if act.flags & s::SA_NODEFER == 0 {
-        mask.add(sig);
-    }
-    l.sig.set_mask(mask);
-    if act.flags & s::SA_RESETHAND != 0 {
-        p.sig.lock().actions[sig as usize - 1] = SigAction::DEFAULT;
-    }
-    if use_alt && alt.ss_flags & s::SS_AUTODISARM != 0 {
-        l.sig.inner.lock().altstack.ss_flags = s::SS_DISABLE;
-    }
-    fpu::reset_current();
-    frame.rdi = sig as u64;
-    frame.rsi = layout.frame + 8 + ferrite_abi::UContext::SIZE as u64;
-    frame.rdx = layout.frame + 8;
-    frame.rax = 0;
-    frame.rip = act.handler;
-    frame.rsp = layout.frame;
-    frame.rcx = frame.rip;
-    // DF and TF off, as Linux starts handlers.
-    frame.rflags &= !((1 << 10) | (1 << 8));
-    frame.r11 = frame.rflags;
-    frame.vector = 0;
-}
-
-/// A frame could not be written: the process dies of SIGSEGV (forced:
-/// the default action, whatever the program set).
-fn force_segv(p: &Proc, l: &Lwp) {
-    p.sig.lock().actions[s::SIGSEGV as usize - 1] = SigAction::DEFAULT;
-    let mut m = l.sig.mask();
-    m.remove(s::SIGSEGV);
-    l.sig.set_mask(m);
-    post_lwp(p, l, SigInfo::kernel(s::SIGSEGV));
-}
-
-/// rt_sigreturn: restore the context of the frame at `frame.rsp - 8`
-/// (the handler's `ret` popped the restorer address). Returns the
-/// restored rax; a forged or unreadable frame kills the process.
-pub fn sigreturn(frame: &mut TrapFrame) -> u64 {
-    use crate::arch::x86_64::{fpu, sigframe};
-    let l = crate::kern::sched::curlwp();
-    let Some(p) = l.proc() else {
-        return Errno::ENOSYS.to_ret() as u64;
-    };
-    let at = frame.rsp.wrapping_sub(8);
-    let mut b = [0u8; ferrite_abi::RtSigframe::SIZE];
-    if crate::uvm::copy::copyin(&mut b, at).is_err() {
-        force_segv(p, l);
-        return frame.rax;
-    }
-    let rt = ferrite_abi::RtSigframe::from_bytes(&b);
-    let sc = rt.uc.uc_mcontext;
-    let restored = match sigframe::frame_of(&sc) {
-        Ok(f) => f,
-        Err(why) => {
-            log::info!(
-                "pid {}: rt_sigreturn with a forged context ({why:?}): SIGSEGV",
-                p.pid()
-            );
-            force_segv(p, l);
-            return frame.rax;
-        }
-    };
-    if sc.fpstate != 0 {
-        let mut fx = [0u8; 512];
-        if crate::uvm::copy::copyin(&mut fx, sc.fpstate).is_err() {
-            force_segv(p, l);
-            return frame.rax;
-        }
-        l.md.fpu.with_mut(|a| a.set_fxsave_image(&fx));
-        fpu::restore(&l.md.fpu);
-    }
-    l.sig.set_mask(SigSet(rt.uc.uc_sigmask));
-    // The alternate stack as the context says (sigaltstack rules apply).
-    let st = rt.uc.uc_stack;
-    if st.ss_flags & s::SS_DISABLE != 0 || st.ss_size as usize >= s::MINSIGSTKSZ {
-        let mut inner = l.sig.inner.lock();
-        let on = inner.altstack.ss_flags & s::SS_DISABLE == 0
-            && restored.rsp.wrapping_sub(inner.altstack.ss_sp) < inner.altstack.ss_size;
-        if !on {
-            inner.altstack = StackT {
-                ss_flags: st.ss_flags & (s::SS_DISABLE | s::SS_AUTODISARM),
-                ..st
-            };
-        }
-    }
-    *frame = restored;
-    notify(p, l);
-    frame.rax
-}
-
-/// The default action of a stop signal: the process stops until SIGCONT
-/// or SIGKILL; its parent hears of it.
-fn stop_self(p: &Proc, sig: i32) {
-    use crate::kern::proc::ptable::{self, Event};
-    let pid = p.pid();
-    let parent = {
-        let mut t = ptable::lock();
-        let Some(slot) = t.get_mut(pid) else {
-            return;
-        };
-        slot.event = Event::Stopped(sig);
-        let parent = slot.parent;
-        t.find(parent)
-    };
-    if let Some(pp) = &parent {
-        let nocldstop = pp.sig.lock().action(s::SIGCHLD).flags & s::SA_NOCLDSTOP != 0;
-        if !nocldstop {
-            post(
-                pp,
-                SigInfo {
-                    signo: s::SIGCHLD,
-                    code: sicode::CLD_STOPPED,
-                    pid,
-                    uid: 0,
-                    status: sig,
-                    addr: 0,
-                },
-            );
-        }
-        crate::kern::sched::sleepq::wakeup(pp.wait_chan());
-    }
-    drop(parent);
-    crate::kern::sched::lwp::stop_current();
-}
-
-/// SIGCONT (or SIGKILL) arrived for a stopped process: run it again and
-/// tell its parent.
-fn continue_proc(p: &Proc, l: &Lwp) {
-    use crate::kern::proc::ptable::{self, Event};
-    if !crate::kern::sched::lwp::continue_thread(l) {
-        return;
-    }
-    let pid = p.pid();
-    let parent = {
-        let mut t = ptable::lock();
-        let Some(slot) = t.get_mut(pid) else {
-            return;
-        };
-        slot.event = Event::Continued;
-        let parent = slot.parent;
-        t.find(parent)
-    };
-    if let Some(pp) = &parent {
-        let nocldstop = pp.sig.lock().action(s::SIGCHLD).flags & s::SA_NOCLDSTOP != 0;
-        if !nocldstop {
-            post(
-                pp,
-                SigInfo {
-                    signo: s::SIGCHLD,
-                    code: sicode::CLD_CONTINUED,
-                    pid,
-                    uid: 0,
-                    status: s::SIGCONT,
-                    addr: 0,
-                },
-            );
-        }
-        crate::kern::sched::sleepq::wakeup(pp.wait_chan());
-    }
-}
-
-/// Last work before returning to user mode from a system call when no
-/// handler ran: an interrupted call restarts, and a mask rt_sigsuspend
-/// replaced comes back.
-pub fn finish_return(frame: &mut TrapFrame) {
-    let l = crate::kern::sched::curlwp();
-    if l.sig.saved_mask.load(Ordering::Relaxed) != u64::MAX
-        && let Some(m) = l.sig.take_saved_mask()
-    {
-        l.sig.set_mask(m);
-    }
-    // Restart codes are -512..=-516: anything else returns as it is.
-    if (frame.rax as i64) <= -512 && (frame.rax as i64) >= -516 {
-        syscall_restart(frame, None);
-    }
-}
-
-/// The signal and si_code for a user-mode trap (Linux's mapping), and a
-/// description for the log.
-pub fn signal_for(kind: TrapKind) -> (i32, i32, &'static str) {
-    match kind {
-        TrapKind::DivideError => (s::SIGFPE, sicode::FPE_INTDIV, "divide error"),
-        TrapKind::Debug => (s::SIGTRAP, sicode::TRAP_TRACE, "debug trap"),
-        TrapKind::Breakpoint => (s::SIGTRAP, sicode::SI_KERNEL, "breakpoint"),
-        TrapKind::InvalidOpcode => (s::SIGILL, sicode::ILL_ILLOPN, "invalid opcode"),
-        TrapKind::GeneralProtection => (s::SIGSEGV, sicode::SI_KERNEL, "general protection fault"),
-        TrapKind::StackSegment => (s::SIGBUS, sicode::SI_KERNEL, "segment fault"),
-        TrapKind::Alignment => (s::SIGBUS, sicode::BUS_ADRALN, "alignment check"),
-        TrapKind::FloatingPoint => (s::SIGFPE, sicode::FPE_FLTINV, "floating-point exception"),
-        TrapKind::PageFault { cause, .. } => match cause {
-            FaultCause::Unmapped => (s::SIGSEGV, sicode::SEGV_MAPERR, "page fault (no mapping)"),
-            FaultCause::Protection => (s::SIGSEGV, sicode::SEGV_ACCERR, "page fault (protection)"),
-            FaultCause::NoMemory => (s::SIGKILL, sicode::SI_KERNEL, "page fault (out of memory)"),
-            FaultCause::Io => (s::SIGBUS, sicode::BUS_ADRERR, "page fault (pager error)"),
-        },
-        TrapKind::Other(_) => (s::SIGSEGV, sicode::SI_KERNEL, "exception"),
-    }
-}
-
-/// A user-mode trap the VM could not resolve: the signal is forced on the
-/// thread (acted on before it returns to user mode). A thread without a
-/// process (the kernel's ring-3 tests) ends at once with the signal in its
-/// exit status, with one log line.
-pub fn trapsignal(frame: &mut TrapFrame, kind: TrapKind) {
-    let (signo, code, what) = signal_for(kind);
-    let addr = match kind {
-        TrapKind::PageFault { addr, .. } => addr,
-        TrapKind::GeneralProtection | TrapKind::StackSegment => 0,
-        _ => frame.rip,
-    };
-    let l = crate::kern::sched::curlwp();
-    let Some(p) = l.proc() else {
-        log::warn!(
-            "{:?}: {} at address {:#x}, rip {:#x}: killed by {}",
-            l,
-            what,
-            addr,
-            frame.rip,
-            s::signal_name(signo).unwrap_or("signal")
-        );
-        x86_64::instructions::interrupts::enable();
-        crate::kern::sched::lwp::exit(signo)
-    };
-    log::debug!(
-        "pid {}: {} at address {:#x}, rip {:#x}: {}",
-        p.pid(),
-        what,
-        addr,
-        frame.rip,
-        s::signal_name(signo).unwrap_or("signal")
-    );
-    // Forced: a blocked or ignored trap signal reverts to the default.
-    {
-        let mut st = p.sig.lock();
-        let idx = signo as usize - 1;
-        if l.sig.mask().contains(signo) || st.actions[idx].is_ignore() {
-            st.actions[idx] = SigAction::DEFAULT;
-        }
-    }
-    let mut m = l.sig.mask();
-    m.remove(signo);
-    l.sig.set_mask(m);
-    post_lwp(
-        p,
-        l,
-        SigInfo {
-            signo,
-            code,
-            pid: 0,
-            uid: 0,
-            status: 0,
-            addr,
-        },
-    );
 }

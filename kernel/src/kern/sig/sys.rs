@@ -5,6 +5,7 @@ use super::{SigAction, SigInfo, post, post_lwp};
 use crate::kern::proc::{self, ptable};
 use crate::kern::syscall::trace::Arg;
 use crate::kern::syscall::{Errno, SysResult, SyscallCtx};
+use crate::kern::time::clock::{NSEC_PER_SEC, uptime_ns};
 use crate::uvm::copy;
 use ferrite_abi::signal::{self as s, SigSet};
 use ferrite_abi::syscall as nr;
@@ -80,6 +81,16 @@ pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
 
 const SIGSET_SIZE: u64 = 8;
 
+/// The sa_flags rt_sigaction keeps (Linux's UAPI_SA_FLAGS on x86_64).
+const UAPI_SA_FLAGS: u64 = s::SA_NOCLDSTOP
+    | s::SA_NOCLDWAIT
+    | s::SA_SIGINFO
+    | s::SA_ONSTACK
+    | s::SA_RESTART
+    | s::SA_NODEFER
+    | s::SA_RESETHAND
+    | s::SA_RESTORER;
+
 fn fault(_: crate::kern::error::KernError) -> Errno {
     Errno::EFAULT
 }
@@ -105,7 +116,9 @@ pub fn sys_rt_sigaction(ctx: &mut SyscallCtx<'_>) -> SysResult {
         let k = KernelSigaction::from_bytes(&b);
         Some(SigAction {
             handler: k.sa_handler,
-            flags: k.sa_flags,
+            // Unknown bits are dropped, so that a program can probe for
+            // flags this kernel lacks (SA_UNSUPPORTED), as on Linux.
+            flags: k.sa_flags & UAPI_SA_FLAGS,
             restorer: k.sa_restorer,
             mask: SigSet(k.sa_mask).blockable(),
         })
@@ -165,9 +178,11 @@ pub fn sys_rt_sigprocmask(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Ok(0)
 }
 
-/// rt_sigpending(set, sigsetsize)
+/// rt_sigpending(set, sigsetsize): a smaller size copies that many bytes
+/// of the set (as Linux allows), a larger one is EINVAL.
 pub fn sys_rt_sigpending(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    if ctx.arg(1) != SIGSET_SIZE {
+    let size = ctx.arg(1);
+    if size > SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
     let p = proc::curproc();
@@ -179,56 +194,35 @@ pub fn sys_rt_sigpending(ctx: &mut SyscallCtx<'_>) -> SysResult {
         .set
         .union(l.sig.inner.lock().pending.set)
         .intersection(l.sig.mask());
-    copy::copyout_u64(ctx.arg(0), pending.bits()).map_err(fault)?;
+    let bytes = pending.bits().to_le_bytes();
+    copy::copyout(ctx.arg(0), &bytes[..size as usize]).map_err(fault)?;
     Ok(0)
 }
 
-/// sigaltstack(ss, old_ss)
+/// sigaltstack(ss, old_ss): the rules are `AltStack`'s.
 pub fn sys_sigaltstack(ctx: &mut SyscallCtx<'_>) -> SysResult {
     let (ss_ptr, old_ptr) = (ctx.arg(0), ctx.arg(1));
     let l = crate::kern::sched::curlwp();
     let sp = ctx.frame.rsp;
-    let cur = l.sig.inner.lock().altstack;
-    let on_stack = cur.ss_flags & s::SS_DISABLE == 0 && sp.wrapping_sub(cur.ss_sp) < cur.ss_size;
     let new = if ss_ptr != 0 {
         let mut b = [0u8; StackT::SIZE];
         copy::copyin(&mut b, ss_ptr).map_err(fault)?;
-        let ss = StackT::from_bytes(&b);
-        if on_stack {
-            return Err(Errno::EPERM);
-        }
-        let mode = ss.ss_flags & !s::SS_AUTODISARM;
-        if mode != 0 && mode != s::SS_DISABLE && mode != s::SS_ONSTACK {
-            return Err(Errno::EINVAL);
-        }
-        if mode == s::SS_DISABLE {
-            Some(StackT {
-                ss_sp: 0,
-                ss_flags: s::SS_DISABLE,
-                _pad: 0,
-                ss_size: 0,
-            })
-        } else {
-            if (ss.ss_size as usize) < s::MINSIGSTKSZ {
-                return Err(Errno::ENOMEM);
-            }
-            Some(StackT {
-                ss_flags: ss.ss_flags & s::SS_AUTODISARM,
-                ..ss
-            })
-        }
+        Some(StackT::from_bytes(&b))
     } else {
         None
     };
-    if old_ptr != 0 {
-        let mut old = cur;
-        if on_stack {
-            old.ss_flags |= s::SS_ONSTACK;
+    // As Linux: the old stack is taken, the new one set, then the old one
+    // copied out (a bad `old_ss` fails the call after the change).
+    let old = {
+        let mut inner = l.sig.inner.lock();
+        let old = inner.altstack.query(sp);
+        if let Some(ss) = new {
+            inner.altstack.set(ss, sp)?;
         }
+        old
+    };
+    if old_ptr != 0 {
         copy::copyout(old_ptr, &old.to_bytes()).map_err(fault)?;
-    }
-    if let Some(n) = new {
-        l.sig.inner.lock().altstack = n;
     }
     Ok(0)
 }
@@ -363,18 +357,24 @@ pub fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>) -> SysResult {
 }
 
 /// alarm(seconds): SIGALRM after that long; returns the seconds that were
-/// left of the previous alarm (rounded up), 0 if none.
+/// left of the previous alarm, rounded to the nearest and at least 1 if
+/// one was pending (Linux's rule), 0 if none.
 pub fn sys_alarm(ctx: &mut SyscallCtx<'_>) -> SysResult {
     let secs = ctx.arg(0) as u32 as u64;
     let p = proc::curproc();
-    let ticks = super::itimer::us_to_ticks(secs * 1_000_000);
     let (left, _) = p
         .itimers
         .lock()
-        .set_real(p.pid(), ticks, 0)
+        .set_real(p.pid(), secs * NSEC_PER_SEC, 0)
         .map_err(|_| Errno::ENOMEM)?;
-    let us = super::itimer::ticks_to_us(left);
-    Ok(us.div_ceil(1_000_000).max(if left > 0 { 1 } else { 0 }) as usize)
+    let us = left.div_ceil(1000);
+    let (whole, frac) = (us / 1_000_000, us % 1_000_000);
+    let rounded = if (whole == 0 && frac != 0) || frac >= 500_000 {
+        whole + 1
+    } else {
+        whole
+    };
+    Ok(rounded as usize)
 }
 
 /// Read an itimerval: (interval µs, value µs), EINVAL for a bad field.
@@ -419,11 +419,14 @@ pub fn sys_setitimer(ctx: &mut SyscallCtx<'_>) -> SysResult {
         let mut t = p.itimers.lock();
         match which {
             ferrite_abi::clock::ITIMER_REAL => {
-                use super::itimer::{ticks_to_us, us_to_ticks};
                 let (left, iv) = t
-                    .set_real(p.pid(), us_to_ticks(value), us_to_ticks(interval))
+                    .set_real(
+                        p.pid(),
+                        value.saturating_mul(1000),
+                        interval.saturating_mul(1000),
+                    )
                     .map_err(|_| Errno::ENOMEM)?;
-                (ticks_to_us(iv), ticks_to_us(left))
+                (iv / 1000, left.div_ceil(1000))
             }
             w => {
                 let slot = if w == ferrite_abi::clock::ITIMER_VIRTUAL {
@@ -455,9 +458,8 @@ pub fn sys_getitimer(ctx: &mut SyscallCtx<'_>) -> SysResult {
         let t = p.itimers.lock();
         match which {
             ferrite_abi::clock::ITIMER_REAL => {
-                use super::itimer::ticks_to_us;
                 let (left, iv) = t.get_real();
-                (ticks_to_us(iv), ticks_to_us(left))
+                (iv / 1000, left.div_ceil(1000))
             }
             ferrite_abi::clock::ITIMER_VIRTUAL => (t.virt.interval_us, t.virt.value_us),
             _ => (t.prof.interval_us, t.prof.value_us),
@@ -495,11 +497,11 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallCtx<'_>) -> SysResult {
         if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
             return Err(Errno::EINVAL);
         }
-        let us = (ts.tv_sec as u64).saturating_mul(1_000_000) + ts.tv_nsec as u64 / 1000;
-        Some(super::itimer::us_to_ticks(us))
+        Some((ts.tv_sec as u64).saturating_mul(NSEC_PER_SEC) + ts.tv_nsec as u64)
     } else {
         None
     };
+    let deadline = timeout.map(|ns| uptime_ns().saturating_add(ns));
     let l = crate::kern::sched::curlwp();
     let info = match dequeue_from(set) {
         Some(i) => Some(i),
@@ -509,13 +511,10 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallCtx<'_>) -> SysResult {
             // mask back before anything could deliver them.
             let mask = l.sig.mask();
             l.sig.set_mask(mask.difference(set));
-            let chan = crate::kern::sched::sleepq::chan(l);
-            let r = crate::kern::sched::sleepq::sleep_until(chan, true, timeout, || false);
+            let interrupted = sleep_for_signal_until(deadline);
             l.sig.set_mask(mask);
             let got = dequeue_from(set);
-            if got.is_none()
-                && let Err(crate::kern::sched::sleepq::SleepError::Interrupted) = r
-            {
+            if got.is_none() && interrupted {
                 return Err(Errno::EINTR);
             }
             got
@@ -533,6 +532,30 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Ok(info.signo as usize)
 }
 
+/// Sleep (interruptibly) until a signal or, if given, the CLOCK_MONOTONIC
+/// `deadline` (never before it: a tick-based timeout can end up to a tick
+/// early, so the clock is read again). True if a signal ended it.
+fn sleep_for_signal_until(deadline: Option<u64>) -> bool {
+    use crate::kern::sched::sleepq::{self, SleepError};
+    let l = crate::kern::sched::curlwp();
+    let chan = sleepq::chan(l);
+    loop {
+        let ticks = match deadline {
+            None => None,
+            Some(d) => {
+                let now = uptime_ns();
+                if now >= d {
+                    return false;
+                }
+                Some(super::itimer::ticks_covering(d - now))
+            }
+        };
+        if let Err(SleepError::Interrupted) = sleepq::sleep_until(chan, true, ticks, || false) {
+            return true;
+        }
+    }
+}
+
 /// rt_sigqueueinfo(tgid, sig, info): a signal with a value.
 pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallCtx<'_>) -> SysResult {
     let (pid, sig) = (ctx.arg(0) as i32, ctx.arg(1) as i64);
@@ -543,9 +566,9 @@ pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallCtx<'_>) -> SysResult {
     copy::copyin(&mut b, ctx.arg(2)).map_err(fault)?;
     let si = ferrite_abi::Siginfo::from_bytes(&b);
     let me = proc::curproc();
-    // Only negative codes may be forged by a program (as Linux), except
-    // to itself.
-    if si.si_code >= 0 && pid != me.pid() as i32 {
+    // A program may only send its own codes (negative, and not SI_TKILL)
+    // to others; to itself anything (as Linux).
+    if (si.si_code >= 0 || si.si_code == ferrite_abi::sicode::SI_TKILL) && pid != me.pid() as i32 {
         return Err(Errno::EPERM);
     }
     if pid <= 0 {
@@ -560,6 +583,6 @@ pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallCtx<'_>) -> SysResult {
         status: 0,
         addr: si.value(),
     };
-    post(&target, info);
+    super::post_checked(&target, info)?;
     Ok(0)
 }

@@ -54,9 +54,18 @@ fn report_enosys(nr: u64) -> bool {
 }
 
 /// Run the system call described by `frame` (called by the `syscall`
-/// entry with interrupts on) and store its result in `frame.rax`.
+/// entry with interrupts on) and store its result in `frame.rax`; a traced
+/// process may stop at the entry and exit (`ptrace`).
 pub fn syscall(frame: &mut TrapFrame) {
     CALLS.fetch_add(1, Ordering::Relaxed);
+    if !crate::kern::ptrace::syscall_enter(frame) {
+        dispatch(frame);
+    }
+    crate::kern::ptrace::syscall_exit(frame);
+}
+
+/// Call the handler of the system call in `frame`.
+fn dispatch(frame: &mut TrapFrame) {
     let nr = frame.rax;
     let args = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,

@@ -1,20 +1,24 @@
-//! `fork_exit [K...]`: the cost of fork + _exit + waitpid, alone and with
-//! K idle children alive (K = 0 16 64 256 1024 unless given), one line
-//! `bench: fork_exit K=<k> | <ticks per op>` each; and the free memory an
-//! idle child costs (`bench: idle_child_memory | <bytes>`: sysinfo's free
-//! memory before and after growing to K=256 idle children, divided by the
-//! number created in that step).
+//! `fork_exit [K...]`: the cost of fork + _exit + waitpid with K idle
+//! children alive (K = 0 unless given; the host tool's scaling boot passes
+//! 0 16 64 256 1024 4096), one line `bench: fork_exit K=<k> | <ticks per op>`
+//! each; and for every K > 0 the memory an idle child costs,
+//! `bench: idle_child_memory K=<k> | <bytes>`: sysinfo's free memory
+//! before the first idle child was made minus free memory with K idle
+//! children, divided by K.
 //!
 //! Idle children block in read(2) on a pipe whose write end the benchmark
-//! keeps open and never writes; they are killed and reaped at the end.
+//! keeps open and never writes. Before blocking, each child writes one
+//! byte to a second pipe; the benchmark reads one byte per child it made,
+//! so every child has run to its read before memory is measured (a sleep
+//! would depend on how long the kernel takes to run them all). The K
+//! values must not decrease; the children are killed and reaped at the
+//! end.
 
 use ubench::{die, fork_child, last_error, per_op, reap, report};
 
 const WARMUP: u32 = 20;
 const ITERS: u32 = 200;
-const DEFAULT_KS: [usize; 5] = [0, 16, 64, 256, 1024];
-/// The idle-child count the memory figure is taken at.
-const MEMORY_K: usize = 256;
+const DEFAULT_KS: [usize; 1] = [0];
 
 pub fn main() {
     let ks: Vec<usize> = std::env::args()
@@ -26,36 +30,44 @@ pub fn main() {
     } else {
         ks
     };
-    let (rd, wr) = pipe();
+    if ks.windows(2).any(|w| w[1] < w[0]) {
+        die(&format!("the K values must not decrease: {ks:?}"));
+    }
+    let (idle_rd, idle_wr) = pipe();
+    let (ready_rd, ready_wr) = pipe();
     let mut idle: Vec<libc::pid_t> = Vec::new();
+    // Free memory with no idle child (taken when the first one is made,
+    // after the K=0 loop, so that loop's own allocations are not counted).
+    let mut free_base = None;
     for k in ks {
-        if k < idle.len() {
-            kill_all(&mut idle);
-        }
-        let free_before = free_bytes();
-        let added = k - idle.len();
-        while idle.len() < k {
-            idle.push(fork_child(|| {
-                let mut b = [0u8; 1];
-                // SAFETY: blocks forever (nobody writes); killed at the end.
-                unsafe { libc::read(rd, b.as_mut_ptr().cast(), 1) };
-                0
-            }));
-        }
-        if k == MEMORY_K && added > 0 {
-            // Let the children reach read(2) before measuring.
-            std::thread::sleep(std::time::Duration::from_millis(200));
-            let used = free_before.saturating_sub(free_bytes());
-            report("idle_child_memory", used / added as u64);
+        if k > idle.len() {
+            let base = *free_base.get_or_insert_with(free_bytes);
+            let added = k - idle.len();
+            while idle.len() < k {
+                idle.push(fork_child(|| {
+                    let mut b = [0u8; 1];
+                    // SAFETY: b is valid for one byte; the read blocks
+                    // forever (nobody writes), until the SIGKILL at the end.
+                    unsafe {
+                        libc::write(ready_wr, b.as_ptr().cast(), 1);
+                        libc::read(idle_rd, b.as_mut_ptr().cast(), 1);
+                    }
+                    0
+                }));
+            }
+            wait_ready(ready_rd, added);
+            let used = base.saturating_sub(free_bytes());
+            report(&format!("idle_child_memory K={k}"), used / k as u64);
         }
         let ticks = per_op(WARMUP, ITERS, || reap(fork_child(|| 0)));
         report(&format!("fork_exit K={k}"), ticks);
     }
     kill_all(&mut idle);
-    // SAFETY: closing our pipe.
+    // SAFETY: closing our pipes.
     unsafe {
-        libc::close(rd);
-        libc::close(wr);
+        for fd in [idle_rd, idle_wr, ready_rd, ready_wr] {
+            libc::close(fd);
+        }
     }
 }
 
@@ -66,6 +78,21 @@ fn pipe() -> (i32, i32) {
         die(&format!("pipe2: {}", last_error()));
     }
     (fds[0], fds[1])
+}
+
+/// Reads one byte per new idle child from the ready pipe.
+fn wait_ready(fd: i32, mut count: usize) {
+    let mut buf = [0u8; 512];
+    while count > 0 {
+        let want = count.min(buf.len());
+        // SAFETY: buf is valid for `want` bytes.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), want) };
+        match n {
+            n if n > 0 => count -= n as usize,
+            -1 if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) => {}
+            _ => die(&format!("waiting for the idle children: {}", last_error())),
+        }
+    }
 }
 
 /// Free memory in bytes (sysinfo).

@@ -13,6 +13,10 @@ mod mlock_munlock;
 mod mmap_munmap;
 mod pagefault_anon;
 mod pipe_pingpong;
+mod process_vm_readv_1m;
+mod ptrace_peekdata;
+mod signal_roundtrip;
+mod sigsegv_roundtrip;
 mod syscall_null;
 
 use multicall::Program;
@@ -54,6 +58,22 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "mlock_munlock_1m",
         main: mlock_munlock::main,
+    },
+    Program {
+        name: "ptrace_peekdata",
+        main: ptrace_peekdata::main,
+    },
+    Program {
+        name: "process_vm_readv_1m",
+        main: process_vm_readv_1m::main,
+    },
+    Program {
+        name: "signal_roundtrip",
+        main: signal_roundtrip::main,
+    },
+    Program {
+        name: "sigsegv_roundtrip",
+        main: sigsegv_roundtrip::main,
     },
 ];
 

@@ -2,9 +2,10 @@
 //! as `/bin/utests`, each program as a link `/bin/tests/<prog>` to it).
 //! The program runs by the name it was started under (see the `multicall`
 //! crate); one program per area, each a module here with its own checks:
-//! exec, fork, pipe, signal, file, time, misc, badptr, and the VM calls:
-//! mmap, munmap, mprotect, madvise, mremap, mlock, vmfork, vmmisc, vmfault,
-//! vmerr.
+//! exec, fork, pipe, procfs, ptrace, signal (default actions), sighandler,
+//! sigframe, sigfault, sigjob, file, time, tools, misc, badptr, and the VM
+//! calls: mmap, munmap, mprotect, madvise, mremap, mlock, vmfork, vmmisc,
+//! vmfault, vmerr.
 //!
 //! This file owns the table of programs only. A start with the exec-probe
 //! environment ([`ftest::PROBE_ENV`]) exits at once, as every test program
@@ -22,8 +23,15 @@ mod mprotect;
 mod mremap;
 mod munmap;
 mod pipe;
+mod procfs;
+mod ptrace;
+mod sigfault;
+mod sigframe;
+mod sighandler;
+mod sigjob;
 mod signal;
 mod time;
+mod tools;
 mod vmerr;
 mod vmfault;
 mod vmfork;
@@ -82,12 +90,40 @@ const PROGRAMS: &[Program] = &[
         main: pipe::main,
     },
     Program {
+        name: "procfs",
+        main: procfs::main,
+    },
+    Program {
+        name: "ptrace",
+        main: ptrace::main,
+    },
+    Program {
+        name: "sigfault",
+        main: sigfault::main,
+    },
+    Program {
+        name: "sigframe",
+        main: sigframe::main,
+    },
+    Program {
+        name: "sighandler",
+        main: sighandler::main,
+    },
+    Program {
+        name: "sigjob",
+        main: sigjob::main,
+    },
+    Program {
         name: "signal",
         main: signal::main,
     },
     Program {
         name: "time",
         main: time::main,
+    },
+    Program {
+        name: "tools",
+        main: tools::main,
     },
     Program {
         name: "vmerr",
