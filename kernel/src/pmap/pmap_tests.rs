@@ -530,14 +530,23 @@ fn every_memory_attribute_reaches_its_memory_type() {
     let pa = page();
     let cases = [
         (VA, NONE, MemAttr::WriteBack, WB),
-        (VA + 4096, PmapFlags::WRITE_COMBINE, MemAttr::WriteCombining, WC),
+        (
+            VA + 4096,
+            PmapFlags::WRITE_COMBINE,
+            MemAttr::WriteCombining,
+            WC,
+        ),
         (VA + 8192, PmapFlags::NOCACHE, MemAttr::Uncached, UC),
     ];
     for (va, flags, attr, want) in cases {
         p.enter(va, pa, RW, flags).unwrap();
         let pte = p.leaf_entry(va).unwrap();
         assert_eq!(memory_type_of(pte), want, "{attr:?} through a user mapping");
-        assert_eq!(memory_type_of(attr.pte_bits().bits()), want, "{attr:?}'s own bits");
+        assert_eq!(
+            memory_type_of(attr.pte_bits().bits()),
+            want,
+            "{attr:?}'s own bits"
+        );
     }
     drop(p);
     physmem::free_page(pa);

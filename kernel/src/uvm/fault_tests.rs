@@ -308,7 +308,11 @@ fn assert_moved(a: amap::AmapHandle, anons: &[anon::AnonRef], new_offset: usize,
         assert_eq!(amap::page_refs(a, s), 1, "a gained slot is referenced");
     }
     for (i, &an) in anons.iter().enumerate() {
-        assert_eq!(amap::lookup(a, new_offset + more + i), Some(an), "page {i} kept its anon");
+        assert_eq!(
+            amap::lookup(a, new_offset + more + i),
+            Some(an),
+            "page {i} kept its anon"
+        );
     }
 }
 
@@ -333,7 +337,10 @@ fn amap_extend_backwards_case_2_slides_into_the_padding() {
     // The next backward extension by what the slide left below would be
     // case 1 again; here nothing is left, so one more slot reallocates.
     let out = amap::extend(a, 0, 10, 1, false).unwrap();
-    assert!(matches!(out, amap::ExtendOutcome::Reallocated { .. }), "{out:?}");
+    assert!(
+        matches!(out, amap::ExtendOutcome::Reallocated { .. }),
+        "{out:?}"
+    );
     let off = out.new_offset();
     amap::check(a).unwrap();
     amap::remove_ref(a, off, 11);
@@ -347,7 +354,10 @@ fn amap_extend_backwards_case_3_reallocates_with_room_in_front() {
     let amap::ExtendOutcome::Reallocated { new_offset } = out else {
         panic!("expected a reallocation, got {out:?}");
     };
-    assert!(new_offset > 0, "the new arrays keep padding in front for later growth");
+    assert!(
+        new_offset > 0,
+        "the new arrays keep padding in front for later growth"
+    );
     assert_moved(a, &anons, new_offset, 3);
     // And that padding makes the next backward extension case 1.
     let out = amap::extend(a, new_offset, 11, 1, false).unwrap();
@@ -697,13 +707,21 @@ fn a_fault_past_the_end_of_an_object_is_an_io_error_the_program_sees_as_sigbus()
     let obj = object::aobj_create(PAGE + 10).unwrap();
     let a = vs.map_object(obj, 0, 4 * PAGE, RO, false).unwrap();
     object::drop_ref(obj);
-    assert_eq!(fault::fault(&vs, a + PAGE + 5, VmProt::READ, false), Ok(()), "the partial last page");
+    assert_eq!(
+        fault::fault(&vs, a + PAGE + 5, VmProt::READ, false),
+        Ok(()),
+        "the partial last page"
+    );
     assert_eq!(
         fault::fault(&vs, a + 2 * PAGE, VmProt::READ, false),
         Err(KernError::Io),
         "a page wholly past the end: the pager's error"
     );
-    assert_eq!(fault::fault(&vs, a + 5 * PAGE, VmProt::READ, false), Err(KernError::Fault), "past the mapping");
+    assert_eq!(
+        fault::fault(&vs, a + 5 * PAGE, VmProt::READ, false),
+        Err(KernError::Fault),
+        "past the mapping"
+    );
     // The trap handler's view: Io is SIGBUS, a hole SIGSEGV/MAPERR.
     vs.activate();
     let user_read = PageFaultCode(PageFaultCode::USER);

@@ -129,7 +129,12 @@ fn refuse(e: &EntryInfo, advice: i32) -> Result<(), Errno> {
         m::MADV_REMOVE if !e.is_shared_mapping() || !e.prot.contains(VmProt::WRITE) => {
             Err(Errno::EACCES)
         }
-        m::MADV_REMOVE if !e.backing.object.is_some_and(|o| super::object::is_shared_memory(o.object)) => {
+        m::MADV_REMOVE
+            if !e
+                .backing
+                .object
+                .is_some_and(|o| super::object::is_shared_memory(o.object)) =>
+        {
             Err(Errno::EOPNOTSUPP)
         }
         m::MADV_POPULATE_READ if e.prot.effective().is_empty() => Err(Errno::EINVAL),

@@ -640,8 +640,8 @@ impl Drop for MapWrite<'_> {
             return;
         }
         self.g.changes += 1;
-        let full =
-            self.g.map.nentries() <= FULL_CHECK_ENTRIES || self.g.changes % FULL_CHECK_EVERY == 0;
+        let full = self.g.map.nentries() <= FULL_CHECK_ENTRIES
+            || self.g.changes.is_multiple_of(FULL_CHECK_EVERY);
         let (lo, hi) = self.changed.unwrap_or((self.g.map.min(), self.g.map.max()));
         let r = if full {
             self.check_invariants()
@@ -672,16 +672,6 @@ impl MapWrite<'_> {
                 break;
             }
         }
-    }
-
-    /// True if nothing is mapped in `[start, end)`.
-    pub fn is_free(&self, start: Vaddr, end: Vaddr) -> bool {
-        let mut any = false;
-        self.entries_in(start, end, |_| {
-            any = true;
-            false
-        });
-        !any
     }
 
     /// Establish a mapping (uvm_map). Returns its address.

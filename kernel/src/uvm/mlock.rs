@@ -12,11 +12,11 @@
 //! Unlike Linux, a refused or failed lock changes nothing (Linux locks the
 //! entries before a hole, or an inaccessible one, then fails).
 
+use super::Vaddr;
 use super::map::EntryInfo;
 use super::mmap::{TASK_SIZE, errno, scan, vmspace};
 use super::vmspace::{FUTURE_LOCK, FUTURE_NONE, FUTURE_ONFAULT, PAGE, Vmspace};
 use super::wiring::Populate;
-use super::Vaddr;
 use crate::kern::error::KernError;
 use crate::kern::syscall::{Errno, SysResult, SyscallCtx};
 use alloc::vec::Vec;

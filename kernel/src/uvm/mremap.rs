@@ -64,7 +64,14 @@ pub fn sys_mremap(ctx: &mut SyscallCtx<'_>) -> SysResult {
     let vs = vmspace()?;
     let first = vs.map.lookup(old).ok_or(Errno::EFAULT)?;
     if old_len == 0 {
-        return duplicate(&vs, &first, old, new_len, fixed.then_some(new_addr), may_move);
+        return duplicate(
+            &vs,
+            &first,
+            old,
+            new_len,
+            fixed.then_some(new_addr),
+            may_move,
+        );
     }
 
     // The old range, which must lie within one mapping.
@@ -84,7 +91,10 @@ pub fn sys_mremap(ctx: &mut SyscallCtx<'_>) -> SysResult {
     if old + keep > run_end {
         return Err(Errno::EFAULT);
     }
-    let last = *run.iter().rfind(|e| e.start < old + keep).ok_or(Errno::EFAULT)?;
+    let last = *run
+        .iter()
+        .rfind(|e| e.start < old + keep)
+        .ok_or(Errno::EFAULT)?;
     let grow = new_len.saturating_sub(old_len);
     if grow > 0 {
         if last.is_locked() {

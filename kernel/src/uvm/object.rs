@@ -145,7 +145,9 @@ pub fn free_range(obj: ObjRef, off: u64, len: u64) {
     let gone: alloc::vec::Vec<OwnedPage> = with(|arena| {
         let d = &mut arena.get_mut(obj).data;
         let keys: alloc::vec::Vec<u64> = d.pages.range(off..off + len).map(|(&k, _)| k).collect();
-        keys.into_iter().filter_map(|k| d.pages.remove(&k)).collect()
+        keys.into_iter()
+            .filter_map(|k| d.pages.remove(&k))
+            .collect()
     });
     for page in gone {
         pmap::page_protect(page.pa(), VmProt::empty());
@@ -252,7 +254,7 @@ pub fn set_size(obj: ObjRef, new_size: u64) -> KResult<()> {
         }
         let keep = new_size.next_multiple_of(PAGE);
         let tail = d.pages.split_off(&keep);
-        if new_size % PAGE != 0
+        if !new_size.is_multiple_of(PAGE)
             && let Some(p) = d.pages.get_mut(&(new_size & !(PAGE - 1)))
         {
             let off = (new_size % PAGE) as usize;

@@ -10,11 +10,11 @@
 //! with another address space after fork (needs-copy) gets its own amap
 //! first, so the other side keeps its data.
 
+use super::Vaddr;
 use super::amap;
 use super::map::{AmapRef, EntryFlags, EntryInfo};
 use super::object;
 use super::vmspace::{PAGE, Vmspace};
-use super::Vaddr;
 use crate::kern::error::{KResult, KernError};
 use crate::pmap;
 use alloc::vec::Vec;

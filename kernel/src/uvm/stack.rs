@@ -50,13 +50,15 @@ impl Vmspace {
         // entries it starts (Ferrite may have clipped what Linux keeps as
         // one area).
         let mut top = e.start;
-        self.map.read().entries_in(e.start, super::mmap::TASK_SIZE, |x| {
-            if x.start != top || !x.flags.contains(EntryFlags::GROWS_DOWN) {
-                return false;
-            }
-            top = x.end;
-            true
-        });
+        self.map
+            .read()
+            .entries_in(e.start, super::mmap::TASK_SIZE, |x| {
+                if x.start != top || !x.flags.contains(EntryFlags::GROWS_DOWN) {
+                    return false;
+                }
+                top = x.end;
+                true
+            });
         if top - va > limit {
             return Ok(false);
         }

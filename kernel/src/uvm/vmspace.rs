@@ -511,7 +511,12 @@ impl Vmspace {
 
     /// Free dead entries while holding the write lock, keeping what they
     /// referenced (for putting them back).
-    pub(super) fn map_reap_into(&self, w: &mut MapWrite<'_>, dead: DeadEntries, out: &mut Vec<EntryInfo>) {
+    pub(super) fn map_reap_into(
+        &self,
+        w: &mut MapWrite<'_>,
+        dead: DeadEntries,
+        out: &mut Vec<EntryInfo>,
+    ) {
         w.reap_locked(dead, |e| {
             if out.try_reserve(1).is_ok() {
                 out.push(e);

@@ -76,12 +76,16 @@ fn a_stack_never_grows_into_the_guard_gap() {
     let other = bottom - (2 << 20);
     vs.map(MapRequest::anon(PAGE, RW).at(other)).unwrap();
     let edge = other + PAGE + STACK_GUARD_GAP;
-    assert!(!vs.grow_stack(edge - PAGE, 64 << 20).unwrap(), "inside the gap");
+    assert!(
+        !vs.grow_stack(edge - PAGE, 64 << 20).unwrap(),
+        "inside the gap"
+    );
     assert!(vs.grow_stack(edge, 64 << 20).unwrap(), "at its edge");
     // An inaccessible mapping below does not count (a guard of its own).
     let vs2 = space();
     vs2.map_stack(top, 64 << 20).unwrap();
-    vs2.map(MapRequest::anon(PAGE, VmProt::empty()).at(other)).unwrap();
+    vs2.map(MapRequest::anon(PAGE, VmProt::empty()).at(other))
+        .unwrap();
     assert!(vs2.grow_stack(other + 2 * PAGE, 64 << 20).unwrap());
 }
 
@@ -91,8 +95,14 @@ fn pages_of_a_locked_entry_are_wired_as_they_come_in() {
     let a = vs.map(MapRequest::anon(4 * PAGE, RW)).unwrap();
     poke(&vs, a, 1).unwrap();
     vs.mlock(a, a + 4 * PAGE, Populate::OnFault, true).unwrap();
-    assert!(wired(&vs, a), "a page present when locked on fault is wired now");
-    assert!(vs.pmap.extract(a + PAGE).is_none(), "the others are not brought in");
+    assert!(
+        wired(&vs, a),
+        "a page present when locked on fault is wired now"
+    );
+    assert!(
+        vs.pmap.extract(a + PAGE).is_none(),
+        "the others are not brought in"
+    );
     poke(&vs, a + 2 * PAGE, 2).unwrap();
     assert!(wired(&vs, a + 2 * PAGE), "and wired when they come in");
     assert_eq!(vs.pmap.wired_count(), 2);
@@ -111,7 +121,10 @@ fn a_locked_page_whose_mapping_went_comes_back_wired() {
     let a = vs.map(MapRequest::anon(2 * PAGE, RW)).unwrap();
     vs.mlock(a, a + 2 * PAGE, Populate::Now, true).unwrap();
     vs.protect(a, a + 2 * PAGE, VmProt::empty()).unwrap();
-    assert!(vs.pmap.extract(a).is_none(), "PROT_NONE removes the mapping");
+    assert!(
+        vs.pmap.extract(a).is_none(),
+        "PROT_NONE removes the mapping"
+    );
     vs.protect(a, a + 2 * PAGE, RW).unwrap();
     poke(&vs, a, 7).unwrap();
     assert!(wired(&vs, a));
@@ -125,9 +138,14 @@ fn a_failed_mlock_undoes_its_locks() {
     let a = vs.map(MapRequest::anon(2 * PAGE, RW)).unwrap();
     // An object mapping past the end of its object: populating fails.
     let obj = super::object::aobj_create(PAGE).unwrap();
-    let b = vs.map_object(obj, 0, 2 * PAGE, VmProt::READ, false).unwrap();
+    let b = vs
+        .map_object(obj, 0, 2 * PAGE, VmProt::READ, false)
+        .unwrap();
     super::object::drop_ref(obj);
-    assert_eq!(vs.mlock(b, b + 2 * PAGE, Populate::Now, true), Err(KernError::Io));
+    assert_eq!(
+        vs.mlock(b, b + 2 * PAGE, Populate::Now, true),
+        Err(KernError::Io)
+    );
     assert!(!vs.map.lookup(b).unwrap().is_locked(), "undone");
     assert_eq!(vs.pmap.wired_count(), 0);
     vs.mlock(a, a + 2 * PAGE, Populate::Now, true).unwrap();
@@ -143,12 +161,17 @@ fn moving_a_range_takes_its_amaps_along_without_copying() {
         poke(&vs, a + i * PAGE, i as u8 + 1).unwrap();
     }
     // Two entries: the middle is read-only.
-    vs.protect(a + 2 * PAGE, a + 4 * PAGE, VmProt::READ).unwrap();
+    vs.protect(a + 2 * PAGE, a + 4 * PAGE, VmProt::READ)
+        .unwrap();
     let anons = anon::count();
     let amaps = amap::count();
     let dest = vs.map.findspace(6 * PAGE, 0, None, true).unwrap();
     vs.move_range(a, 6 * PAGE, dest).unwrap();
-    assert_eq!((anon::count(), amap::count()), (anons, amaps), "no page or amap copied");
+    assert_eq!(
+        (anon::count(), amap::count()),
+        (anons, amaps),
+        "no page or amap copied"
+    );
     for i in 0..6u64 {
         assert_eq!(peek(&vs, dest + i * PAGE), Ok(i as u8 + 1));
     }
@@ -169,7 +192,11 @@ fn dontneed_in_a_child_leaves_the_parent_its_pages() {
     assert_eq!(peek(&child, a + PAGE), Ok(0));
     assert_eq!(peek(&child, a), Ok(10));
     for i in 0..4u64 {
-        assert_eq!(peek(&parent, a + i * PAGE), Ok(10 + i as u8), "the parent's page {i}");
+        assert_eq!(
+            peek(&parent, a + i * PAGE),
+            Ok(10 + i as u8),
+            "the parent's page {i}"
+        );
     }
 }
 
@@ -200,7 +227,9 @@ fn a_large_map_stays_sound_through_many_changes() {
     for i in (0..300u64).step_by(3) {
         let at = base + 2 * i * PAGE;
         vs.protect(at, at + PAGE, VmProt::empty()).unwrap();
-        vs.map.advise(at, at + PAGE, super::map::Advice::Random).unwrap();
+        vs.map
+            .advise(at, at + PAGE, super::map::Advice::Random)
+            .unwrap();
     }
     vs.unmap(base + 100 * PAGE, base + 300 * PAGE).unwrap();
     vs.map.check_invariants().unwrap();

@@ -241,7 +241,9 @@ pub fn probe(addr: usize, kind: Access, val: u8) -> Result<(), Fault> {
 pub fn expect_fault(kind: Access, addr: usize, want: Fault, what: &str) -> Result<(), String> {
     match probe(addr, kind, 0x5a) {
         Err(f) if f == want => Ok(()),
-        Err(f) => Err(format!("{what}: {kind:?} at {addr:#x} took {f}, expected {want}")),
+        Err(f) => Err(format!(
+            "{what}: {kind:?} at {addr:#x} took {f}, expected {want}"
+        )),
         Ok(()) => Err(format!(
             "{what}: {kind:?} at {addr:#x} did not fault, expected {want}"
         )),

@@ -6,7 +6,14 @@
 use crate::mem::PAGE;
 
 /// The raw mmap: the address, or the errno.
-pub fn mmap(addr: usize, len: usize, prot: i32, flags: i32, fd: i32, off: i64) -> Result<usize, i32> {
+pub fn mmap(
+    addr: usize,
+    len: usize,
+    prot: i32,
+    flags: i32,
+    fd: i32,
+    off: i64,
+) -> Result<usize, i32> {
     // SAFETY: the kernel validates everything; callers only pass MAP_FIXED
     // over ranges they own.
     let r = unsafe { libc::syscall(libc::SYS_mmap, addr, len, prot, flags, fd, off) };

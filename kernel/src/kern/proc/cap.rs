@@ -40,18 +40,8 @@ const VERSION_2: u32 = 0x2007_1026;
 const VERSION_3: u32 = 0x2008_0522;
 
 pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
-    crate::sys!(
-        nr::SYS_capget,
-        "capget",
-        sys_capget,
-        [Arg::Hex, Arg::Hex]
-    ),
-    crate::sys!(
-        nr::SYS_capset,
-        "capset",
-        sys_capset,
-        [Arg::Hex, Arg::Hex]
-    ),
+    crate::sys!(nr::SYS_capget, "capget", sys_capget, [Arg::Hex, Arg::Hex]),
+    crate::sys!(nr::SYS_capset, "capset", sys_capset, [Arg::Hex, Arg::Hex]),
 ];
 
 /// A process's capability sets (bit n: capability n).

@@ -33,7 +33,11 @@ pub fn main() {
         .skip(1)
         .map(|a| a.parse().unwrap_or_else(|_| die(&format!("bad M {a:?}"))))
         .collect();
-    let ms = if ms.is_empty() { DEFAULT_MS.to_vec() } else { ms };
+    let ms = if ms.is_empty() {
+        DEFAULT_MS.to_vec()
+    } else {
+        ms
+    };
     let mut others: Vec<*mut libc::c_void> = Vec::new();
     for m in ms {
         while others.len() < 2 * m {

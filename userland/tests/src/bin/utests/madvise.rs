@@ -55,8 +55,15 @@ fn filled(n: usize, base: u8) -> Result<Region, String> {
 fn dontneed_zeroes_private_anonymous_pages() -> CheckResult {
     let r = filled(4, 1)?;
     ensure_eq!(resident(r.addr, r.len)?, vec![true; 4]);
-    sys(vm::madvise(r.page(1), 2 * PAGE, libc::MADV_DONTNEED), "madvise")?;
-    ensure_eq!(resident(r.addr, r.len)?, vec![true, false, false, true], "resident after DONTNEED");
+    sys(
+        vm::madvise(r.page(1), 2 * PAGE, libc::MADV_DONTNEED),
+        "madvise",
+    )?;
+    ensure_eq!(
+        resident(r.addr, r.len)?,
+        vec![true, false, false, true],
+        "resident after DONTNEED"
+    );
     page_has(r.page(0), 1)?;
     page_is_zero(r.page(1))?;
     page_is_zero(r.page(2))?;
@@ -70,7 +77,10 @@ fn dontneed_keeps_shared_anonymous_data() -> CheckResult {
     let r = Region::shared(2 * PAGE)?;
     fill_page(r.page(0), 5);
     fill_page(r.page(1), 6);
-    sys(vm::madvise(r.addr, 2 * PAGE, libc::MADV_DONTNEED), "madvise")?;
+    sys(
+        vm::madvise(r.addr, 2 * PAGE, libc::MADV_DONTNEED),
+        "madvise",
+    )?;
     page_has(r.page(0), 5)?;
     page_has(r.page(1), 6)
 }
@@ -84,7 +94,11 @@ fn dontneed_on_a_private_file_mapping_shows_the_file_again() -> CheckResult {
     r.set(PAGE + 10, 0x98);
     sys(vm::madvise(r.addr, PAGE, libc::MADV_DONTNEED), "madvise")?;
     ensure_eq!(r.get(10), 0x31, "the file's byte is back");
-    ensure_eq!(r.get(PAGE + 10), 0x98, "the page not advised keeps its copy");
+    ensure_eq!(
+        r.get(PAGE + 10),
+        0x98,
+        "the page not advised keeps its copy"
+    );
     Ok(())
 }
 
@@ -92,7 +106,10 @@ fn dontneed_in_a_child_leaves_the_parent_alone() -> CheckResult {
     let r = filled(3, 20)?;
     let addr = r.addr;
     in_child(move || {
-        sys(vm::madvise(addr, 3 * PAGE, libc::MADV_DONTNEED), "madvise in the child")?;
+        sys(
+            vm::madvise(addr, 3 * PAGE, libc::MADV_DONTNEED),
+            "madvise in the child",
+        )?;
         for p in 0..3 {
             page_is_zero(addr + p * PAGE)?;
         }
@@ -110,28 +127,49 @@ fn dontneed_in_a_child_leaves_the_parent_alone() -> CheckResult {
         i32::from(page_has(addr, 20).is_err())
     })?;
     close(rd);
-    sys(vm::madvise(addr, PAGE, libc::MADV_DONTNEED), "madvise in the parent")?;
+    sys(
+        vm::madvise(addr, PAGE, libc::MADV_DONTNEED),
+        "madvise in the parent",
+    )?;
     page_is_zero(addr)?;
     close(wr);
-    ensure_eq!(ftest::proc::wait_pid(child)?, ftest::WaitStatus::Exited(0), "the child kept its data");
+    ensure_eq!(
+        ftest::proc::wait_pid(child)?,
+        ftest::WaitStatus::Exited(0),
+        "the child kept its data"
+    );
     Ok(())
 }
 
 fn dontneed_locked_drops_locked_pages() -> CheckResult {
     let r = filled(2, 40)?;
     sys(vm::mlock(r.addr, 2 * PAGE), "mlock")?;
-    expect_errno(vm::madvise(r.addr, PAGE, libc::MADV_DONTNEED), libc::EINVAL, "DONTNEED on locked pages")?;
-    sys(vm::madvise(r.addr, PAGE, MADV_DONTNEED_LOCKED), "DONTNEED_LOCKED")?;
+    expect_errno(
+        vm::madvise(r.addr, PAGE, libc::MADV_DONTNEED),
+        libc::EINVAL,
+        "DONTNEED on locked pages",
+    )?;
+    sys(
+        vm::madvise(r.addr, PAGE, MADV_DONTNEED_LOCKED),
+        "DONTNEED_LOCKED",
+    )?;
     page_is_zero(r.page(0))?;
     page_has(r.page(1), 41)?;
     // Still locked: plain DONTNEED is still refused.
-    expect_errno(vm::madvise(r.addr, PAGE, libc::MADV_DONTNEED), libc::EINVAL, "still locked")?;
+    expect_errno(
+        vm::madvise(r.addr, PAGE, libc::MADV_DONTNEED),
+        libc::EINVAL,
+        "still locked",
+    )?;
     Ok(())
 }
 
 fn free_drops_pages_or_keeps_them_but_a_later_write_stays() -> CheckResult {
     let r = filled(2, 60)?;
-    sys(vm::madvise(r.addr, 2 * PAGE, libc::MADV_FREE), "madvise(MADV_FREE)")?;
+    sys(
+        vm::madvise(r.addr, 2 * PAGE, libc::MADV_FREE),
+        "madvise(MADV_FREE)",
+    )?;
     // Each page now reads as it was, or as zeroes (if it was freed).
     for p in 0..2 {
         check!(
@@ -163,26 +201,47 @@ fn remove_frees_shared_anonymous_pages_for_everyone() -> CheckResult {
     })?;
     close(rd);
     close(wr2);
-    sys(vm::madvise(addr, PAGE, libc::MADV_REMOVE), "madvise(MADV_REMOVE)")?;
+    sys(
+        vm::madvise(addr, PAGE, libc::MADV_REMOVE),
+        "madvise(MADV_REMOVE)",
+    )?;
     page_is_zero(addr)?;
     close(wr);
     let mut b = [0u8; 1];
     let _ = utests::fd::read_some(rd2, &mut b);
     close(rd2);
-    ensure_eq!(ftest::proc::wait_pid(child)?, ftest::WaitStatus::Exited(0), "the child sees zeroes too");
+    ensure_eq!(
+        ftest::proc::wait_pid(child)?,
+        ftest::WaitStatus::Exited(0),
+        "the child sees zeroes too"
+    );
     Ok(())
 }
 
 fn populate_read_and_write_bring_pages_in() -> CheckResult {
     let r = Region::anon(4 * PAGE, RW)?;
-    sys(vm::madvise(r.addr, 2 * PAGE, MADV_POPULATE_READ), "POPULATE_READ")?;
-    sys(vm::madvise(r.page(2), PAGE, MADV_POPULATE_WRITE), "POPULATE_WRITE")?;
+    sys(
+        vm::madvise(r.addr, 2 * PAGE, MADV_POPULATE_READ),
+        "POPULATE_READ",
+    )?;
+    sys(
+        vm::madvise(r.page(2), PAGE, MADV_POPULATE_WRITE),
+        "POPULATE_WRITE",
+    )?;
     ensure_eq!(resident(r.addr, r.len)?, vec![true, true, true, false]);
     page_is_zero(r.page(2))?;
     let ro = Region::anon(PAGE, libc::PROT_READ)?;
-    expect_errno(vm::madvise(ro.addr, PAGE, MADV_POPULATE_WRITE), libc::EINVAL, "POPULATE_WRITE on read-only")?;
+    expect_errno(
+        vm::madvise(ro.addr, PAGE, MADV_POPULATE_WRITE),
+        libc::EINVAL,
+        "POPULATE_WRITE on read-only",
+    )?;
     let none = Region::anon(PAGE, libc::PROT_NONE)?;
-    expect_errno(vm::madvise(none.addr, PAGE, MADV_POPULATE_READ), libc::EINVAL, "POPULATE_READ on PROT_NONE")?;
+    expect_errno(
+        vm::madvise(none.addr, PAGE, MADV_POPULATE_READ),
+        libc::EINVAL,
+        "POPULATE_READ on PROT_NONE",
+    )?;
     Ok(())
 }
 
@@ -200,7 +259,11 @@ fn hints_are_accepted_and_change_no_data() -> CheckResult {
     ] {
         ensure_eq!(vm::madvise(r.addr, 2 * PAGE, advice), 0, "advice {advice}");
         // On half the range, which splits the mapping.
-        ensure_eq!(vm::madvise(r.page(1), PAGE, advice), 0, "advice {advice} on one page");
+        ensure_eq!(
+            vm::madvise(r.page(1), PAGE, advice),
+            0,
+            "advice {advice} on one page"
+        );
     }
     page_has(r.page(0), 80)?;
     page_has(r.page(1), 81)
@@ -209,10 +272,18 @@ fn hints_are_accepted_and_change_no_data() -> CheckResult {
 fn a_hole_is_enomem_but_the_rest_is_advised() -> CheckResult {
     let r = filled(3, 90)?;
     sys(vm::munmap(r.page(1), PAGE), "munmap")?;
-    expect_errno(vm::madvise(r.addr, 3 * PAGE, libc::MADV_DONTNEED), libc::ENOMEM, "DONTNEED over a hole")?;
+    expect_errno(
+        vm::madvise(r.addr, 3 * PAGE, libc::MADV_DONTNEED),
+        libc::ENOMEM,
+        "DONTNEED over a hole",
+    )?;
     page_is_zero(r.page(0))?;
     page_is_zero(r.page(2))?;
-    expect_errno(vm::madvise(r.addr, 3 * PAGE, libc::MADV_NORMAL), libc::ENOMEM, "NORMAL over a hole")?;
+    expect_errno(
+        vm::madvise(r.addr, 3 * PAGE, libc::MADV_NORMAL),
+        libc::ENOMEM,
+        "NORMAL over a hole",
+    )?;
     Ok(())
 }
 
@@ -223,10 +294,18 @@ fn child_sees(addr: usize, body: fn(usize) -> Result<(), String>) -> CheckResult
 
 fn dontfork_range_is_absent_in_the_child() -> CheckResult {
     let r = filled(3, 100)?;
-    sys(vm::madvise(r.page(1), PAGE, libc::MADV_DONTFORK), "MADV_DONTFORK")?;
+    sys(
+        vm::madvise(r.page(1), PAGE, libc::MADV_DONTFORK),
+        "MADV_DONTFORK",
+    )?;
     child_sees(r.addr, |a| {
         page_has(a, 100)?;
-        expect_fault(Access::Read, a + PAGE, Fault::maperr(a + PAGE), "the DONTFORK page in the child")?;
+        expect_fault(
+            Access::Read,
+            a + PAGE,
+            Fault::maperr(a + PAGE),
+            "the DONTFORK page in the child",
+        )?;
         page_has(a + 2 * PAGE, 102)
     })?;
     page_has(r.page(1), 101)
@@ -234,7 +313,10 @@ fn dontfork_range_is_absent_in_the_child() -> CheckResult {
 
 fn dofork_undoes_dontfork_and_keeps_sharing() -> CheckResult {
     let s = Region::shared(PAGE)?;
-    sys(vm::madvise(s.addr, PAGE, libc::MADV_DONTFORK), "MADV_DONTFORK")?;
+    sys(
+        vm::madvise(s.addr, PAGE, libc::MADV_DONTFORK),
+        "MADV_DONTFORK",
+    )?;
     sys(vm::madvise(s.addr, PAGE, libc::MADV_DOFORK), "MADV_DOFORK")?;
     child_sees(s.addr, |a| {
         fault::write(a, 0x5c).map_err(|f| f.to_string())?;
@@ -242,7 +324,10 @@ fn dofork_undoes_dontfork_and_keeps_sharing() -> CheckResult {
     })?;
     ensure_eq!(s.get(0), 0x5c, "shared memory is shared again after DOFORK");
     let p = filled(1, 7)?;
-    sys(vm::madvise(p.addr, PAGE, libc::MADV_DONTFORK), "MADV_DONTFORK")?;
+    sys(
+        vm::madvise(p.addr, PAGE, libc::MADV_DONTFORK),
+        "MADV_DONTFORK",
+    )?;
     sys(vm::madvise(p.addr, PAGE, libc::MADV_DOFORK), "MADV_DOFORK")?;
     child_sees(p.addr, |a| {
         page_has(a, 7)?;
@@ -254,7 +339,10 @@ fn dofork_undoes_dontfork_and_keeps_sharing() -> CheckResult {
 
 fn wipeonfork_range_is_zero_in_the_child() -> CheckResult {
     let r = filled(3, 110)?;
-    sys(vm::madvise(r.page(1), 2 * PAGE, libc::MADV_WIPEONFORK), "MADV_WIPEONFORK")?;
+    sys(
+        vm::madvise(r.page(1), 2 * PAGE, libc::MADV_WIPEONFORK),
+        "MADV_WIPEONFORK",
+    )?;
     child_sees(r.addr, |a| {
         page_has(a, 110)?;
         page_is_zero(a + PAGE)?;
@@ -269,11 +357,17 @@ fn wipeonfork_range_is_zero_in_the_child() -> CheckResult {
 
 fn keeponfork_undoes_wipeonfork() -> CheckResult {
     let r = filled(1, 120)?;
-    sys(vm::madvise(r.addr, PAGE, libc::MADV_WIPEONFORK), "MADV_WIPEONFORK")?;
+    sys(
+        vm::madvise(r.addr, PAGE, libc::MADV_WIPEONFORK),
+        "MADV_WIPEONFORK",
+    )?;
     // DOFORK does not undo a wipe.
     sys(vm::madvise(r.addr, PAGE, libc::MADV_DOFORK), "MADV_DOFORK")?;
     child_sees(r.addr, page_is_zero)?;
-    sys(vm::madvise(r.addr, PAGE, libc::MADV_KEEPONFORK), "MADV_KEEPONFORK")?;
+    sys(
+        vm::madvise(r.addr, PAGE, libc::MADV_KEEPONFORK),
+        "MADV_KEEPONFORK",
+    )?;
     child_sees(r.addr, |a| page_has(a, 120))
 }
 
@@ -322,18 +416,64 @@ fn errors() -> CheckResult {
         (r.addr, PAGE, 26, libc::EINVAL, "advice 26"),
         (r.addr, PAGE, -1, libc::EINVAL, "advice -1"),
         (r.addr, PAGE, 100, libc::EINVAL, "MADV_HWPOISON"),
-        (hole, 0, 5, libc::EINVAL, "a bad advice before anything else"),
-        (r.addr + 1, PAGE, libc::MADV_NORMAL, libc::EINVAL, "an unaligned address"),
-        (r.addr, usize::MAX, libc::MADV_NORMAL, libc::EINVAL, "a length that rounds to 0"),
-        (r.addr, usize::MAX - PAGE + 1, libc::MADV_NORMAL, libc::EINVAL, "a range that wraps"),
-        (hole, PAGE, libc::MADV_NORMAL, libc::ENOMEM, "an unmapped page"),
-        (hole, PAGE, libc::MADV_DONTNEED, libc::ENOMEM, "DONTNEED of an unmapped page"),
-        (0xffff_8000_0000_0000, PAGE, libc::MADV_NORMAL, libc::ENOMEM, "a kernel address"),
+        (
+            hole,
+            0,
+            5,
+            libc::EINVAL,
+            "a bad advice before anything else",
+        ),
+        (
+            r.addr + 1,
+            PAGE,
+            libc::MADV_NORMAL,
+            libc::EINVAL,
+            "an unaligned address",
+        ),
+        (
+            r.addr,
+            usize::MAX,
+            libc::MADV_NORMAL,
+            libc::EINVAL,
+            "a length that rounds to 0",
+        ),
+        (
+            r.addr,
+            usize::MAX - PAGE + 1,
+            libc::MADV_NORMAL,
+            libc::EINVAL,
+            "a range that wraps",
+        ),
+        (
+            hole,
+            PAGE,
+            libc::MADV_NORMAL,
+            libc::ENOMEM,
+            "an unmapped page",
+        ),
+        (
+            hole,
+            PAGE,
+            libc::MADV_DONTNEED,
+            libc::ENOMEM,
+            "DONTNEED of an unmapped page",
+        ),
+        (
+            0xffff_8000_0000_0000,
+            PAGE,
+            libc::MADV_NORMAL,
+            libc::ENOMEM,
+            "a kernel address",
+        ),
     ];
     for &(addr, len, advice, want, what) in cases {
         expect_errno(vm::madvise(addr, len, advice), want, what)?;
     }
-    ensure_eq!(vm::madvise(hole, 0, libc::MADV_DONTNEED), 0, "length 0 anywhere");
+    ensure_eq!(
+        vm::madvise(hole, 0, libc::MADV_DONTNEED),
+        0,
+        "length 0 anywhere"
+    );
     Ok(())
 }
 
@@ -345,12 +485,42 @@ fn errors_by_kind_of_mapping() -> CheckResult {
     close(fd);
     let anon = Region::anon(PAGE, RW)?;
     let cases: &[(usize, i32, i32, &str)] = &[
-        (shared.addr, libc::MADV_FREE, libc::EINVAL, "MADV_FREE on shared memory"),
-        (file_priv.addr, libc::MADV_FREE, libc::EINVAL, "MADV_FREE on a file mapping"),
-        (shared.addr, libc::MADV_WIPEONFORK, libc::EINVAL, "MADV_WIPEONFORK on shared memory"),
-        (file_priv.addr, libc::MADV_WIPEONFORK, libc::EINVAL, "MADV_WIPEONFORK on a file mapping"),
-        (anon.addr, libc::MADV_REMOVE, libc::EINVAL, "MADV_REMOVE on private anonymous memory"),
-        (file_priv.addr, libc::MADV_REMOVE, libc::EACCES, "MADV_REMOVE on a private file mapping"),
+        (
+            shared.addr,
+            libc::MADV_FREE,
+            libc::EINVAL,
+            "MADV_FREE on shared memory",
+        ),
+        (
+            file_priv.addr,
+            libc::MADV_FREE,
+            libc::EINVAL,
+            "MADV_FREE on a file mapping",
+        ),
+        (
+            shared.addr,
+            libc::MADV_WIPEONFORK,
+            libc::EINVAL,
+            "MADV_WIPEONFORK on shared memory",
+        ),
+        (
+            file_priv.addr,
+            libc::MADV_WIPEONFORK,
+            libc::EINVAL,
+            "MADV_WIPEONFORK on a file mapping",
+        ),
+        (
+            anon.addr,
+            libc::MADV_REMOVE,
+            libc::EINVAL,
+            "MADV_REMOVE on private anonymous memory",
+        ),
+        (
+            file_priv.addr,
+            libc::MADV_REMOVE,
+            libc::EACCES,
+            "MADV_REMOVE on a private file mapping",
+        ),
     ];
     for &(addr, advice, want, what) in cases {
         expect_errno(vm::madvise(addr, PAGE, advice), want, what)?;

@@ -71,7 +71,11 @@ fn locked_pages_keep_their_data_and_refuse_dontneed() -> CheckResult {
     fill_page(r.page(0), 1);
     fill_page(r.page(1), 2);
     sys(vm::mlock(r.addr, r.len), "mlock")?;
-    expect_errno(vm::madvise(r.addr, 2 * PAGE, libc::MADV_DONTNEED), libc::EINVAL, "DONTNEED on locked pages")?;
+    expect_errno(
+        vm::madvise(r.addr, 2 * PAGE, libc::MADV_DONTNEED),
+        libc::EINVAL,
+        "DONTNEED on locked pages",
+    )?;
     page_has(r.page(0), 1)?;
     page_has(r.page(1), 2)?;
     // Through PROT_NONE and back, the data and the lock stay.
@@ -86,9 +90,19 @@ fn munlock_of_a_sub_range_keeps_the_rest_locked() -> CheckResult {
     let r = Region::anon(6 * PAGE, RW)?;
     sys(vm::mlock(r.addr, r.len), "mlock")?;
     sys(vm::munlock(r.page(2), 2 * PAGE), "munlock of pages 2-3")?;
-    let got: Vec<bool> = (0..6).map(|p| locked(r.page(p))).collect::<Result<_, _>>()?;
-    ensure_eq!(got, vec![true, true, false, false, true, true], "locked pages");
-    ensure_eq!(resident(r.addr, r.len)?, vec![true, true, false, false, true, true], "resident pages");
+    let got: Vec<bool> = (0..6)
+        .map(|p| locked(r.page(p)))
+        .collect::<Result<_, _>>()?;
+    ensure_eq!(
+        got,
+        vec![true, true, false, false, true, true],
+        "locked pages"
+    );
+    ensure_eq!(
+        resident(r.addr, r.len)?,
+        vec![true, true, false, false, true, true],
+        "resident pages"
+    );
     Ok(())
 }
 
@@ -98,7 +112,10 @@ fn mlock_does_not_nest() -> CheckResult {
     sys(vm::mlock(r.addr, r.len), "mlock again")?;
     sys(vm::mlock(r.addr, PAGE), "and a third time, in part")?;
     sys(vm::munlock(r.addr, r.len), "one munlock")?;
-    check!(!locked(r.addr)? && !locked(r.page(1))?, "one munlock undoes any number of mlocks");
+    check!(
+        !locked(r.addr)? && !locked(r.page(1))?,
+        "one munlock undoes any number of mlocks"
+    );
     Ok(())
 }
 
@@ -109,7 +126,11 @@ fn the_lock_goes_with_munmap() -> CheckResult {
     sys(vm::munmap(addr, 2 * PAGE), "munmap")?;
     r.forget();
     let again = Region::map(addr, 2 * PAGE, RW, PRIV | libc::MAP_FIXED, -1, 0)?;
-    ensure_eq!(resident(again.addr, again.len)?, vec![false; 2], "a new mapping in its place");
+    ensure_eq!(
+        resident(again.addr, again.len)?,
+        vec![false; 2],
+        "a new mapping in its place"
+    );
     check!(!locked(addr)?, "the new mapping is not locked");
     Ok(())
 }
@@ -119,8 +140,14 @@ fn an_unaligned_mlock_covers_whole_pages() -> CheckResult {
     // From byte 5 of page 0 to byte 5 of page 1: pages 0 and 1.
     sys(vm::mlock(r.addr + 5, PAGE), "mlock")?;
     ensure_eq!(resident(r.addr, r.len)?, vec![true, true, false]);
-    sys(vm::munlock(r.addr + PAGE - 1, 2), "munlock of two bytes over a page boundary")?;
-    check!(!locked(r.addr)? && !locked(r.page(1))?, "both pages unlocked");
+    sys(
+        vm::munlock(r.addr + PAGE - 1, 2),
+        "munlock of two bytes over a page boundary",
+    )?;
+    check!(
+        !locked(r.addr)? && !locked(r.page(1))?,
+        "both pages unlocked"
+    );
     Ok(())
 }
 
@@ -129,10 +156,21 @@ fn mlock2_onfault_locks_pages_as_they_come_in() -> CheckResult {
     r.set(0, 1); // one page in before the lock
     let rc = vm::sc(libc::SYS_mlock2, &[r.addr, r.len, MLOCK_ONFAULT]);
     sys(rc, "mlock2(MLOCK_ONFAULT)")?;
-    ensure_eq!(resident(r.addr, r.len)?, vec![true, false, false, false], "only what was there");
+    ensure_eq!(
+        resident(r.addr, r.len)?,
+        vec![true, false, false, false],
+        "only what was there"
+    );
     r.set(2 * PAGE, 3);
-    ensure_eq!(resident(r.addr, r.len)?, vec![true, false, true, false], "and what came in");
-    check!(locked(r.page(2))? && locked(r.page(3))?, "the whole range is locked");
+    ensure_eq!(
+        resident(r.addr, r.len)?,
+        vec![true, false, true, false],
+        "and what came in"
+    );
+    check!(
+        locked(r.page(2))? && locked(r.page(3))?,
+        "the whole range is locked"
+    );
     ensure_eq!(r.get(0), 1);
     Ok(())
 }
@@ -140,51 +178,87 @@ fn mlock2_onfault_locks_pages_as_they_come_in() -> CheckResult {
 fn mlockall_current_locks_what_is_mapped() -> CheckResult {
     let r = Region::anon(8 * PAGE, RW)?;
     let guard = Region::anon(PAGE, libc::PROT_NONE)?;
-    sys(vm::sc(libc::SYS_mlockall, &[libc::MCL_CURRENT as usize]), "mlockall(MCL_CURRENT)")?;
+    sys(
+        vm::sc(libc::SYS_mlockall, &[libc::MCL_CURRENT as usize]),
+        "mlockall(MCL_CURRENT)",
+    )?;
     ensure_eq!(resident(r.addr, r.len)?, vec![true; 8], "existing memory");
     check!(locked(r.page(3))?, "locked");
     // A PROT_NONE mapping is locked but not brought in.
     ensure_eq!(resident(guard.addr, PAGE)?, vec![false]);
     // Later mappings are not locked.
     let later = Region::anon(2 * PAGE, RW)?;
-    ensure_eq!(resident(later.addr, later.len)?, vec![false; 2], "a later mapping");
+    ensure_eq!(
+        resident(later.addr, later.len)?,
+        vec![false; 2],
+        "a later mapping"
+    );
     sys(vm::sc(libc::SYS_munlockall, &[]), "munlockall")?;
     Ok(())
 }
 
 fn mlockall_future_locks_new_mappings_and_brk() -> CheckResult {
     let before = Region::anon(2 * PAGE, RW)?;
-    sys(vm::sc(libc::SYS_mlockall, &[libc::MCL_FUTURE as usize]), "mlockall(MCL_FUTURE)")?;
-    ensure_eq!(resident(before.addr, before.len)?, vec![false; 2], "MCL_FUTURE alone leaves old mappings");
+    sys(
+        vm::sc(libc::SYS_mlockall, &[libc::MCL_FUTURE as usize]),
+        "mlockall(MCL_FUTURE)",
+    )?;
+    ensure_eq!(
+        resident(before.addr, before.len)?,
+        vec![false; 2],
+        "MCL_FUTURE alone leaves old mappings"
+    );
     let r = Region::anon(4 * PAGE, RW)?;
-    ensure_eq!(resident(r.addr, r.len)?, vec![true; 4], "a new mapping is resident at once");
+    ensure_eq!(
+        resident(r.addr, r.len)?,
+        vec![true; 4],
+        "a new mapping is resident at once"
+    );
     check!(locked(r.page(1))?, "and locked");
     let start = vm::brk(0);
     let top = (start + 3 * PAGE).next_multiple_of(PAGE);
     ensure_eq!(vm::brk(top), top, "growing the break");
     let first = start.next_multiple_of(PAGE);
     if top > first {
-        ensure_eq!(resident(first, top - first)?, vec![true; (top - first) / PAGE], "brk growth");
+        ensure_eq!(
+            resident(first, top - first)?,
+            vec![true; (top - first) / PAGE],
+            "brk growth"
+        );
     }
     vm::brk(start);
     sys(vm::sc(libc::SYS_munlockall, &[]), "munlockall")?;
     let after = Region::anon(2 * PAGE, RW)?;
-    ensure_eq!(resident(after.addr, after.len)?, vec![false; 2], "after munlockall");
+    ensure_eq!(
+        resident(after.addr, after.len)?,
+        vec![false; 2],
+        "after munlockall"
+    );
     Ok(())
 }
 
 fn mlockall_onfault_brings_nothing_in() -> CheckResult {
     let r = Region::anon(4 * PAGE, RW)?;
     let flags = libc::MCL_CURRENT | libc::MCL_FUTURE | libc::MCL_ONFAULT;
-    sys(vm::sc(libc::SYS_mlockall, &[flags as usize]), "mlockall(CURRENT|FUTURE|ONFAULT)")?;
-    ensure_eq!(resident(r.addr, r.len)?, vec![false; 4], "existing memory stays out");
+    sys(
+        vm::sc(libc::SYS_mlockall, &[flags as usize]),
+        "mlockall(CURRENT|FUTURE|ONFAULT)",
+    )?;
+    ensure_eq!(
+        resident(r.addr, r.len)?,
+        vec![false; 4],
+        "existing memory stays out"
+    );
     let n = Region::anon(2 * PAGE, RW)?;
-    ensure_eq!(resident(n.addr, n.len)?, vec![false; 2], "new memory stays out");
+    ensure_eq!(
+        resident(n.addr, n.len)?,
+        vec![false; 2],
+        "new memory stays out"
+    );
     n.set(PAGE, 1);
     ensure_eq!(resident(n.addr, n.len)?, vec![false, true], "until touched");
     check!(locked(r.addr)? && locked(n.addr)?, "both locked");
-    sys(vm::sc(libc::SYS_munlockall, &[]), "munlockall")
-        .map(|_| ())
+    sys(vm::sc(libc::SYS_munlockall, &[]), "munlockall").map(|_| ())
 }
 
 fn munlockall_ends_everything() -> CheckResult {
@@ -193,7 +267,10 @@ fn munlockall_ends_everything() -> CheckResult {
     sys(vm::mlock(a.addr, a.len), "mlock")?;
     sys(vm::mlock(b.addr, PAGE), "mlock")?;
     sys(vm::sc(libc::SYS_munlockall, &[]), "munlockall")?;
-    check!(!locked(a.addr)? && !locked(a.page(1))? && !locked(b.addr)?, "nothing locked");
+    check!(
+        !locked(a.addr)? && !locked(a.page(1))? && !locked(b.addr)?,
+        "nothing locked"
+    );
     Ok(())
 }
 
@@ -203,7 +280,10 @@ fn set_memlock(bytes: u64) -> Result<(), String> {
         rlim_max: bytes,
     };
     // SAFETY: a valid rlimit.
-    sys(unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &r) }, "setrlimit(RLIMIT_MEMLOCK)")?;
+    sys(
+        unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &r) },
+        "setrlimit(RLIMIT_MEMLOCK)",
+    )?;
     Ok(())
 }
 
@@ -259,10 +339,16 @@ fn drop_ipc_lock() -> Result<(), String> {
 }
 
 fn root_is_not_bound_by_rlimit_memlock() -> CheckResult {
-    check!(capget()?[0].effective & (1 << CAP_IPC_LOCK) != 0, "the checks run with CAP_IPC_LOCK");
+    check!(
+        capget()?[0].effective & (1 << CAP_IPC_LOCK) != 0,
+        "the checks run with CAP_IPC_LOCK"
+    );
     set_memlock(PAGE as u64)?;
     let r = Region::anon(16 * PAGE, RW)?;
-    sys(vm::mlock(r.addr, r.len), "mlock of 16 pages under a 1-page limit")?;
+    sys(
+        vm::mlock(r.addr, r.len),
+        "mlock of 16 pages under a 1-page limit",
+    )?;
     let m = Region::map(0, 4 * PAGE, RW, PRIV | libc::MAP_LOCKED, -1, 0)?;
     ensure_eq!(resident(m.addr, m.len)?, vec![true; 4]);
     set_memlock(0)?;
@@ -278,24 +364,44 @@ fn rlimit_memlock_binds_without_cap_ipc_lock() -> CheckResult {
     set_memlock((L * PAGE) as u64)?;
     let r = Region::anon(2 * L * PAGE, RW)?;
     sys(vm::mlock(r.addr, L / 2 * PAGE), "L/2 pages")?;
-    sys(vm::mlock(r.addr, L * PAGE), "L pages (L/2 of them already locked)")?;
-    expect_errno(vm::mlock(r.addr, (L + 1) * PAGE), libc::ENOMEM, "L + 1 pages")?;
+    sys(
+        vm::mlock(r.addr, L * PAGE),
+        "L pages (L/2 of them already locked)",
+    )?;
+    expect_errno(
+        vm::mlock(r.addr, (L + 1) * PAGE),
+        libc::ENOMEM,
+        "L + 1 pages",
+    )?;
     expect_errno(vm::mlock(r.page(L), PAGE), libc::ENOMEM, "one more page")?;
     ensure_eq!(
         vm::mmap(0, PAGE, RW, PRIV | libc::MAP_LOCKED, -1, 0),
         Err(libc::EAGAIN),
         "MAP_LOCKED past the limit"
     );
-    expect_errno(vm::sc(libc::SYS_mlockall, &[libc::MCL_CURRENT as usize]), libc::ENOMEM, "mlockall(MCL_CURRENT)")?;
+    expect_errno(
+        vm::sc(libc::SYS_mlockall, &[libc::MCL_CURRENT as usize]),
+        libc::ENOMEM,
+        "mlockall(MCL_CURRENT)",
+    )?;
     // munlock, and munmap of locked memory, give room back.
     sys(vm::munlock(r.addr, 4 * PAGE), "munlock")?;
     sys(vm::mlock(r.page(L), 4 * PAGE), "4 pages after unlocking 4")?;
-    sys(vm::munmap(r.page(L / 2), L / 2 * PAGE), "munmap of L/2 locked pages")?;
-    sys(vm::mlock(r.page(L + 8), L / 2 * PAGE), "L/2 pages after unmapping L/2")?;
+    sys(
+        vm::munmap(r.page(L / 2), L / 2 * PAGE),
+        "munmap of L/2 locked pages",
+    )?;
+    sys(
+        vm::mlock(r.page(L + 8), L / 2 * PAGE),
+        "L/2 pages after unmapping L/2",
+    )?;
     sys(vm::munlock(r.addr, L / 2 * PAGE), "munlock")?;
     sys(vm::munlock(r.page(L), L * PAGE), "munlock")?;
     // Under MCL_FUTURE new mappings must fit too.
-    sys(vm::sc(libc::SYS_mlockall, &[libc::MCL_FUTURE as usize]), "mlockall(MCL_FUTURE)")?;
+    sys(
+        vm::sc(libc::SYS_mlockall, &[libc::MCL_FUTURE as usize]),
+        "mlockall(MCL_FUTURE)",
+    )?;
     let small = Region::anon(8 * PAGE, RW)?;
     ensure_eq!(resident(small.addr, small.len)?, vec![true; 8]);
     ensure_eq!(
@@ -304,7 +410,11 @@ fn rlimit_memlock_binds_without_cap_ipc_lock() -> CheckResult {
         "a mapping past the limit under MCL_FUTURE"
     );
     let b = vm::brk(0);
-    ensure_eq!(vm::brk(b + 2 * L * PAGE), b, "brk past the limit under MCL_FUTURE");
+    ensure_eq!(
+        vm::brk(b + 2 * L * PAGE),
+        b,
+        "brk past the limit under MCL_FUTURE"
+    );
     sys(vm::sc(libc::SYS_munlockall, &[]), "munlockall")?;
     Ok(())
 }
@@ -315,9 +425,21 @@ fn rlimit_memlock_zero_is_eperm_without_cap_ipc_lock() -> CheckResult {
     let r = Region::anon(PAGE, RW)?;
     expect_errno(vm::mlock(r.addr, PAGE), libc::EPERM, "mlock")?;
     expect_errno(vm::mlock(r.addr, 0), libc::EPERM, "even of 0 bytes")?;
-    expect_errno(vm::sc(libc::SYS_mlock2, &[r.addr, PAGE, MLOCK_ONFAULT]), libc::EPERM, "mlock2")?;
-    expect_errno(vm::sc(libc::SYS_mlockall, &[libc::MCL_FUTURE as usize]), libc::EPERM, "mlockall")?;
-    ensure_eq!(vm::mmap(0, PAGE, RW, PRIV | libc::MAP_LOCKED, -1, 0), Err(libc::EPERM), "MAP_LOCKED");
+    expect_errno(
+        vm::sc(libc::SYS_mlock2, &[r.addr, PAGE, MLOCK_ONFAULT]),
+        libc::EPERM,
+        "mlock2",
+    )?;
+    expect_errno(
+        vm::sc(libc::SYS_mlockall, &[libc::MCL_FUTURE as usize]),
+        libc::EPERM,
+        "mlockall",
+    )?;
+    ensure_eq!(
+        vm::mmap(0, PAGE, RW, PRIV | libc::MAP_LOCKED, -1, 0),
+        Err(libc::EPERM),
+        "MAP_LOCKED"
+    );
     // Unlocking needs no permission.
     sys(vm::munlock(r.addr, PAGE), "munlock")?;
     sys(vm::sc(libc::SYS_munlockall, &[]), "munlockall")?;
@@ -326,7 +448,10 @@ fn rlimit_memlock_zero_is_eperm_without_cap_ipc_lock() -> CheckResult {
 
 fn capget_and_capset_drop_a_capability_for_good() -> CheckResult {
     let d = capget()?;
-    check!(d[0].permitted & (1 << CAP_IPC_LOCK) != 0, "CAP_IPC_LOCK permitted: {d:?}");
+    check!(
+        d[0].permitted & (1 << CAP_IPC_LOCK) != 0,
+        "CAP_IPC_LOCK permitted: {d:?}"
+    );
     // Out of effective but still permitted: it can come back.
     drop_ipc_lock()?;
     ensure_eq!(capget()?[0].effective & (1 << CAP_IPC_LOCK), 0);
@@ -348,11 +473,20 @@ fn capget_and_capset_drop_a_capability_for_good() -> CheckResult {
     // A bad version: the kernel's is written back.
     let mut h = CapHeader { version: 1, pid: 0 };
     let mut buf = [CapData::default(); 2];
-    let r = vm::sc(libc::SYS_capget, &[&mut h as *mut CapHeader as usize, buf.as_mut_ptr() as usize]);
+    let r = vm::sc(
+        libc::SYS_capget,
+        &[&mut h as *mut CapHeader as usize, buf.as_mut_ptr() as usize],
+    );
     expect_errno(r, libc::EINVAL, "capget version 1")?;
     ensure_eq!(h.version, CAP_V3, "the preferred version");
-    let mut h = CapHeader { version: CAP_V3, pid: 1 };
-    let r = vm::sc(libc::SYS_capset, &[&mut h as *mut CapHeader as usize, gone.as_ptr() as usize]);
+    let mut h = CapHeader {
+        version: CAP_V3,
+        pid: 1,
+    };
+    let r = vm::sc(
+        libc::SYS_capset,
+        &[&mut h as *mut CapHeader as usize, gone.as_ptr() as usize],
+    );
     expect_errno(r, libc::EPERM, "capset of another process")?;
     Ok(())
 }
@@ -363,24 +497,67 @@ fn errors() -> CheckResult {
     let hole = utests::mem::unmapped_page()?;
     for (addr, len, want, what) in [
         (hole, PAGE, libc::ENOMEM, "mlock of an unmapped page"),
-        (0xffff_8000_0000_0000usize, PAGE, libc::ENOMEM, "mlock of a kernel address"),
+        (
+            0xffff_8000_0000_0000usize,
+            PAGE,
+            libc::ENOMEM,
+            "mlock of a kernel address",
+        ),
         (none.addr, PAGE, libc::ENOMEM, "mlock of a PROT_NONE page"),
-        (r.addr, usize::MAX - PAGE, libc::EINVAL, "mlock of a length that wraps"),
+        (
+            r.addr,
+            usize::MAX - PAGE,
+            libc::EINVAL,
+            "mlock of a length that wraps",
+        ),
     ] {
         expect_errno(vm::mlock(addr, len), want, what)?;
     }
-    expect_errno(vm::munlock(hole, PAGE), libc::ENOMEM, "munlock of an unmapped page")?;
-    expect_errno(vm::munlock(r.addr, usize::MAX - PAGE), libc::EINVAL, "munlock of a length that wraps")?;
+    expect_errno(
+        vm::munlock(hole, PAGE),
+        libc::ENOMEM,
+        "munlock of an unmapped page",
+    )?;
+    expect_errno(
+        vm::munlock(r.addr, usize::MAX - PAGE),
+        libc::EINVAL,
+        "munlock of a length that wraps",
+    )?;
     ensure_eq!(vm::mlock(hole, 0), 0, "mlock of 0 bytes");
-    ensure_eq!(vm::munlock(none.addr, PAGE), 0, "munlock of a PROT_NONE page");
-    expect_errno(vm::sc(libc::SYS_mlock2, &[r.addr, PAGE, 2]), libc::EINVAL, "mlock2 flag 2")?;
+    ensure_eq!(
+        vm::munlock(none.addr, PAGE),
+        0,
+        "munlock of a PROT_NONE page"
+    );
+    expect_errno(
+        vm::sc(libc::SYS_mlock2, &[r.addr, PAGE, 2]),
+        libc::EINVAL,
+        "mlock2 flag 2",
+    )?;
     for flags in [0, libc::MCL_ONFAULT, 8, libc::MCL_ONFAULT | 8] {
-        expect_errno(vm::sc(libc::SYS_mlockall, &[flags as usize]), libc::EINVAL, &format!("mlockall({flags:#x})"))?;
+        expect_errno(
+            vm::sc(libc::SYS_mlockall, &[flags as usize]),
+            libc::EINVAL,
+            &format!("mlockall({flags:#x})"),
+        )?;
     }
     // Over a hole: ENOMEM.
     let h = Region::anon(3 * PAGE, RW)?;
     sys(vm::munmap(h.page(1), PAGE), "munmap")?;
-    expect_errno(vm::mlock(h.addr, 3 * PAGE), libc::ENOMEM, "mlock over a hole")?;
-    expect_errno(vm::munlock(h.addr, 3 * PAGE), libc::ENOMEM, "munlock over a hole")?;
-    expect_fault(Access::Read, h.page(1), Fault::maperr(h.page(1)), "the hole")
+    expect_errno(
+        vm::mlock(h.addr, 3 * PAGE),
+        libc::ENOMEM,
+        "mlock over a hole",
+    )?;
+    expect_errno(
+        vm::munlock(h.addr, 3 * PAGE),
+        libc::ENOMEM,
+        "munlock over a hole",
+    )?;
+    expect_fault(
+        Access::Read,
+        h.page(1),
+        Fault::maperr(h.page(1)),
+        "the hole",
+    )
 }

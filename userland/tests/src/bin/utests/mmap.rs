@@ -68,12 +68,26 @@ fn length_is_rounded_up_to_whole_pages() -> CheckResult {
     let a = vm::mmap(at, PAGE + 1, RW, PRIV | libc::MAP_FIXED, -1, 0)
         .map_err(|e| format!("mmap: {}", ftest::errname(e)))?;
     ensure_eq!(a, at);
-    let r = Region { addr: a, len: 2 * PAGE };
-    fault::write(r.addr + 2 * PAGE - 1, 7).map_err(|f| format!("last byte of the rounded length: {f}"))?;
-    expect_fault(Access::Read, r.addr + 2 * PAGE, Fault::maperr(r.addr + 2 * PAGE), "the page after")?;
+    let r = Region {
+        addr: a,
+        len: 2 * PAGE,
+    };
+    fault::write(r.addr + 2 * PAGE - 1, 7)
+        .map_err(|f| format!("last byte of the rounded length: {f}"))?;
+    expect_fault(
+        Access::Read,
+        r.addr + 2 * PAGE,
+        Fault::maperr(r.addr + 2 * PAGE),
+        "the page after",
+    )?;
     // munmap rounds its length up too.
     sys(vm::munmap(r.addr + PAGE, 1), "munmap of one byte")?;
-    expect_fault(Access::Read, r.addr + PAGE + 5, Fault::maperr(r.addr + PAGE + 5), "after munmap(1 byte)")?;
+    expect_fault(
+        Access::Read,
+        r.addr + PAGE + 5,
+        Fault::maperr(r.addr + PAGE + 5),
+        "after munmap(1 byte)",
+    )?;
     ensure_eq!(fault::read(r.addr), Ok(0));
     Ok(())
 }
@@ -145,14 +159,26 @@ fn map_fixed_replaces_what_was_there() -> CheckResult {
         fill_page(r.page(p), p as u8 + 1);
     }
     // Pages 1 and 2 become fresh read-only memory.
-    let a = vm::mmap(r.page(1), 2 * PAGE, libc::PROT_READ, PRIV | libc::MAP_FIXED, -1, 0)
-        .map_err(|e| format!("MAP_FIXED: {}", ftest::errname(e)))?;
+    let a = vm::mmap(
+        r.page(1),
+        2 * PAGE,
+        libc::PROT_READ,
+        PRIV | libc::MAP_FIXED,
+        -1,
+        0,
+    )
+    .map_err(|e| format!("MAP_FIXED: {}", ftest::errname(e)))?;
     ensure_eq!(a, r.page(1), "MAP_FIXED returns its address");
     page_has(r.page(0), 1)?;
     page_is_zero(r.page(1))?;
     page_is_zero(r.page(2))?;
     page_has(r.page(3), 4)?;
-    expect_fault(Access::Write, r.page(2) + 9, Fault::accerr(r.page(2) + 9), "the replacement is read-only")?;
+    expect_fault(
+        Access::Write,
+        r.page(2) + 9,
+        Fault::accerr(r.page(2) + 9),
+        "the replacement is read-only",
+    )?;
     // A shared mapping over a private one, straddling its end.
     let s = vm::mmap(
         r.page(3),
@@ -175,16 +201,34 @@ fn a_failed_map_fixed_leaves_the_old_mapping() -> CheckResult {
     // A shared writable mapping of a read-only descriptor is refused.
     let f = make_file("fixedfail", &[1u8; PAGE], 0o644)?;
     let fd = open(&f.c, libc::O_RDONLY)?;
-    let got = vm::mmap(r.addr, 2 * PAGE, RW, libc::MAP_SHARED | libc::MAP_FIXED, fd, 0);
+    let got = vm::mmap(
+        r.addr,
+        2 * PAGE,
+        RW,
+        libc::MAP_SHARED | libc::MAP_FIXED,
+        fd,
+        0,
+    );
     close(fd);
-    ensure_eq!(got, Err(libc::EACCES), "MAP_FIXED|MAP_SHARED, PROT_WRITE, O_RDONLY");
+    ensure_eq!(
+        got,
+        Err(libc::EACCES),
+        "MAP_FIXED|MAP_SHARED, PROT_WRITE, O_RDONLY"
+    );
     // Bad offsets and lengths too.
     ensure_eq!(
         vm::mmap(r.addr, 2 * PAGE, RW, PRIV | libc::MAP_FIXED, -1, 100),
         Err(libc::EINVAL)
     );
     ensure_eq!(
-        vm::mmap(r.addr, 2 * PAGE, RW, libc::MAP_PRIVATE | libc::MAP_FIXED, 999, 0),
+        vm::mmap(
+            r.addr,
+            2 * PAGE,
+            RW,
+            libc::MAP_PRIVATE | libc::MAP_FIXED,
+            999,
+            0
+        ),
         Err(libc::EBADF)
     );
     page_has(r.page(0), 9)?;
@@ -223,9 +267,17 @@ fn map_fixed_noreplace_refuses_any_overlap() -> CheckResult {
 
 fn map_populate_makes_every_page_resident() -> CheckResult {
     let r = Region::map(0, 16 * PAGE, RW, PRIV | libc::MAP_POPULATE, -1, 0)?;
-    ensure_eq!(resident(r.addr, r.len)?, vec![true; 16], "after MAP_POPULATE");
+    ensure_eq!(
+        resident(r.addr, r.len)?,
+        vec![true; 16],
+        "after MAP_POPULATE"
+    );
     let plain = Region::anon(16 * PAGE, RW)?;
-    ensure_eq!(resident(plain.addr, plain.len)?, vec![false; 16], "without it");
+    ensure_eq!(
+        resident(plain.addr, plain.len)?,
+        vec![false; 16],
+        "without it"
+    );
     page_is_zero(r.page(15))?;
     Ok(())
 }
@@ -234,9 +286,16 @@ fn map_locked_makes_every_page_resident() -> CheckResult {
     let r = Region::map(0, 8 * PAGE, RW, PRIV | libc::MAP_LOCKED, -1, 0)?;
     ensure_eq!(resident(r.addr, r.len)?, vec![true; 8], "after MAP_LOCKED");
     // A locked range cannot be dropped with MADV_DONTNEED (Linux: EINVAL).
-    expect_errno(vm::madvise(r.addr, PAGE, libc::MADV_DONTNEED), libc::EINVAL, "MADV_DONTNEED on MAP_LOCKED")?;
+    expect_errno(
+        vm::madvise(r.addr, PAGE, libc::MADV_DONTNEED),
+        libc::EINVAL,
+        "MADV_DONTNEED on MAP_LOCKED",
+    )?;
     sys(vm::munlock(r.addr, r.len), "munlock")?;
-    sys(vm::madvise(r.addr, PAGE, libc::MADV_DONTNEED), "MADV_DONTNEED after munlock")?;
+    sys(
+        vm::madvise(r.addr, PAGE, libc::MADV_DONTNEED),
+        "MADV_DONTNEED after munlock",
+    )?;
     Ok(())
 }
 
@@ -245,9 +304,13 @@ fn noreserve_stack_and_growsdown_are_accepted() -> CheckResult {
         (libc::MAP_NORESERVE, "MAP_NORESERVE"),
         (libc::MAP_STACK, "MAP_STACK"),
         (libc::MAP_GROWSDOWN, "MAP_GROWSDOWN"),
-        (libc::MAP_NORESERVE | libc::MAP_STACK, "MAP_NORESERVE|MAP_STACK"),
+        (
+            libc::MAP_NORESERVE | libc::MAP_STACK,
+            "MAP_NORESERVE|MAP_STACK",
+        ),
     ] {
-        let r = Region::map(0, 4 * PAGE, RW, PRIV | flag, -1, 0).map_err(|e| format!("{name}: {e}"))?;
+        let r =
+            Region::map(0, 4 * PAGE, RW, PRIV | flag, -1, 0).map_err(|e| format!("{name}: {e}"))?;
         r.touch(0x11);
         ensure_eq!(r.get(3 * PAGE), 0x11, "{name}");
     }
@@ -278,7 +341,11 @@ fn every_protection_allows_exactly_its_accesses() -> CheckResult {
             (Access::Write, can_write, m.addr + 100),
         ] {
             let got = fault::probe(at, kind, 0x77);
-            let want = if allowed { Ok(()) } else { Err(Fault::accerr(at)) };
+            let want = if allowed {
+                Ok(())
+            } else {
+                Err(Fault::accerr(at))
+            };
             if got != want {
                 wrong.push(format!(
                     "{name}: {kind:?} at {at:#x}: {}, expected {}",
@@ -288,7 +355,11 @@ fn every_protection_allows_exactly_its_accesses() -> CheckResult {
             }
         }
         if can_write {
-            ensure_eq!(fault::read(m.addr + 100), Ok(0x77), "{name}: the write landed");
+            ensure_eq!(
+                fault::read(m.addr + 100),
+                Ok(0x77),
+                "{name}: the write landed"
+            );
         }
     }
     check!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -336,7 +407,11 @@ fn private_file_mapping_is_copy_on_write() -> CheckResult {
     ensure_eq!(other.get(10), orig, "another private mapping does not");
     // A page not yet written still shows the file, even its later changes.
     pwrite_byte(fd, 2 * PAGE + 5, 0xee)?;
-    ensure_eq!(m.get(2 * PAGE + 5), 0xee, "an unwritten page follows the file");
+    ensure_eq!(
+        m.get(2 * PAGE + 5),
+        0xee,
+        "an unwritten page follows the file"
+    );
     // A written page does not.
     pwrite_byte(fd, 11, 0xdd)?;
     check!(m.get(11) != 0xdd, "a copied page changed with the file");
@@ -352,11 +427,18 @@ fn shared_file_mapping_writes_reach_the_file() -> CheckResult {
     page_has(a.page(0), 70)?;
     page_has(b.addr, 71)?;
     a.set(PAGE + 3, 0x99);
-    ensure_eq!(pread_byte(fd, PAGE + 3)?, 0x99, "read(2) sees a write through the mapping");
+    ensure_eq!(
+        pread_byte(fd, PAGE + 3)?,
+        0x99,
+        "read(2) sees a write through the mapping"
+    );
     ensure_eq!(b.get(3), 0x99, "another shared mapping sees it");
     pwrite_byte(fd, 7, 0x42)?;
     ensure_eq!(a.get(7), 0x42, "the mapping sees write(2)");
-    sys(vm::sc(libc::SYS_msync, &[a.addr, a.len, libc::MS_SYNC as usize]), "msync")?;
+    sys(
+        vm::sc(libc::SYS_msync, &[a.addr, a.len, libc::MS_SYNC as usize]),
+        "msync",
+    )?;
     drop(a);
     // The data outlives the mapping.
     ensure_eq!(pread_byte(fd, PAGE + 3)?, 0x99, "after munmap");
@@ -370,10 +452,19 @@ fn file_mapping_past_the_end_of_the_file_is_sigbus() -> CheckResult {
     let m = Region::map(0, 3 * PAGE, libc::PROT_READ, libc::MAP_PRIVATE, fd, 0)?;
     close(fd);
     ensure_eq!(fault::read(m.addr + 99), Ok(0x33));
-    ensure_eq!(fault::read(m.addr + 100), Ok(0), "the rest of the last page reads zero");
+    ensure_eq!(
+        fault::read(m.addr + 100),
+        Ok(0),
+        "the rest of the last page reads zero"
+    );
     ensure_eq!(fault::read(m.addr + PAGE - 1), Ok(0));
     for at in [m.page(1), m.page(2) + 17] {
-        expect_fault(Access::Read, at, Fault::buserr(at), "a page wholly past the end")?;
+        expect_fault(
+            Access::Read,
+            at,
+            Fault::buserr(at),
+            "a page wholly past the end",
+        )?;
     }
     Ok(())
 }
@@ -388,17 +479,73 @@ fn file_mapping_errors() -> CheckResult {
     close(closed);
     let ro = libc::PROT_READ;
     let cases: &[(i32, i32, i32, i64, i32, &str)] = &[
-        (RW, libc::MAP_SHARED, rdonly, 0, libc::EACCES, "shared writable over O_RDONLY"),
-        (ro, libc::MAP_PRIVATE, wronly, 0, libc::EACCES, "private over O_WRONLY"),
-        (ro, libc::MAP_SHARED, wronly, 0, libc::EACCES, "shared read-only over O_WRONLY"),
-        (ro, libc::MAP_PRIVATE, closed, 0, libc::EBADF, "a closed descriptor"),
+        (
+            RW,
+            libc::MAP_SHARED,
+            rdonly,
+            0,
+            libc::EACCES,
+            "shared writable over O_RDONLY",
+        ),
+        (
+            ro,
+            libc::MAP_PRIVATE,
+            wronly,
+            0,
+            libc::EACCES,
+            "private over O_WRONLY",
+        ),
+        (
+            ro,
+            libc::MAP_SHARED,
+            wronly,
+            0,
+            libc::EACCES,
+            "shared read-only over O_WRONLY",
+        ),
+        (
+            ro,
+            libc::MAP_PRIVATE,
+            closed,
+            0,
+            libc::EBADF,
+            "a closed descriptor",
+        ),
         (ro, libc::MAP_PRIVATE, -1, 0, libc::EBADF, "descriptor -1"),
         (ro, libc::MAP_PRIVATE, dir, 0, libc::ENODEV, "a directory"),
         (ro, libc::MAP_PRIVATE, prd, 0, libc::ENODEV, "a pipe"),
-        (ro, libc::MAP_PRIVATE, rdonly, 100, libc::EINVAL, "an unaligned offset"),
-        (ro, libc::MAP_PRIVATE, rdonly, -(PAGE as i64), libc::EOVERFLOW, "offset -4096"),
-        (ro, libc::MAP_PRIVATE, rdonly, i64::MAX & !(PAGE as i64 - 1), libc::EOVERFLOW, "an offset near 2^63"),
-        (ro, libc::MAP_SHARED_VALIDATE | 0x80_0000, rdonly, 0, libc::EOPNOTSUPP, "MAP_SHARED_VALIDATE with an unknown flag"),
+        (
+            ro,
+            libc::MAP_PRIVATE,
+            rdonly,
+            100,
+            libc::EINVAL,
+            "an unaligned offset",
+        ),
+        (
+            ro,
+            libc::MAP_PRIVATE,
+            rdonly,
+            -(PAGE as i64),
+            libc::EOVERFLOW,
+            "offset -4096",
+        ),
+        (
+            ro,
+            libc::MAP_PRIVATE,
+            rdonly,
+            i64::MAX & !(PAGE as i64 - 1),
+            libc::EOVERFLOW,
+            "an offset near 2^63",
+        ),
+        (
+            ro,
+            libc::MAP_SHARED_VALIDATE | 0x80_0000,
+            rdonly,
+            0,
+            libc::EOPNOTSUPP,
+            "MAP_SHARED_VALIDATE with an unknown flag",
+        ),
         (ro, 0, rdonly, 0, libc::EINVAL, "neither private nor shared"),
     ];
     let mut wrong = Vec::new();
@@ -422,12 +569,19 @@ fn file_mapping_errors() -> CheckResult {
     }
     let got = vm::mmap(0, 0, ro, libc::MAP_PRIVATE, -1, 0);
     if got != Err(libc::EBADF) {
-        wrong.push(format!("length 0, fd -1: {:?}, expected EBADF", got.map_err(ftest::errname)));
+        wrong.push(format!(
+            "length 0, fd -1: {:?}, expected EBADF",
+            got.map_err(ftest::errname)
+        ));
     }
     // A shared read-only mapping of an O_RDONLY file is fine, but may
     // never become writable.
     let m = Region::map(0, PAGE, ro, libc::MAP_SHARED, rdonly, 0)?;
-    expect_errno(vm::mprotect(m.addr, PAGE, RW), libc::EACCES, "mprotect(PROT_WRITE) beyond the descriptor")?;
+    expect_errno(
+        vm::mprotect(m.addr, PAGE, RW),
+        libc::EACCES,
+        "mprotect(PROT_WRITE) beyond the descriptor",
+    )?;
     for fd in [rdonly, wronly, dir, prd, pwr] {
         close(fd);
     }
@@ -440,18 +594,98 @@ fn argument_errors() -> CheckResult {
     let top = 0x7fff_ffff_f000usize; // Linux's TASK_SIZE on x86_64
     let cases: &[(usize, usize, i32, i32, i64, i32, &str)] = &[
         (0, 0, RW, PRIV, 0, libc::EINVAL, "length 0"),
-        (0, PAGE, RW, libc::MAP_ANONYMOUS, 0, libc::EINVAL, "neither MAP_PRIVATE nor MAP_SHARED"),
-        (0, PAGE, RW, libc::MAP_ANONYMOUS | 0xf, 0, libc::EINVAL, "map type 0xf"),
+        (
+            0,
+            PAGE,
+            RW,
+            libc::MAP_ANONYMOUS,
+            0,
+            libc::EINVAL,
+            "neither MAP_PRIVATE nor MAP_SHARED",
+        ),
+        (
+            0,
+            PAGE,
+            RW,
+            libc::MAP_ANONYMOUS | 0xf,
+            0,
+            libc::EINVAL,
+            "map type 0xf",
+        ),
         (0, PAGE, RW, PRIV, 1, libc::EINVAL, "an unaligned offset"),
-        (at + 1, PAGE, RW, PRIV | libc::MAP_FIXED, 0, libc::EINVAL, "MAP_FIXED at an unaligned address"),
-        (at + 1, PAGE, RW, PRIV | libc::MAP_FIXED_NOREPLACE, 0, libc::EINVAL, "MAP_FIXED_NOREPLACE unaligned"),
-        (0, usize::MAX - PAGE, RW, PRIV, 0, libc::ENOMEM, "nearly 2^64 bytes"),
+        (
+            at + 1,
+            PAGE,
+            RW,
+            PRIV | libc::MAP_FIXED,
+            0,
+            libc::EINVAL,
+            "MAP_FIXED at an unaligned address",
+        ),
+        (
+            at + 1,
+            PAGE,
+            RW,
+            PRIV | libc::MAP_FIXED_NOREPLACE,
+            0,
+            libc::EINVAL,
+            "MAP_FIXED_NOREPLACE unaligned",
+        ),
+        (
+            0,
+            usize::MAX - PAGE,
+            RW,
+            PRIV,
+            0,
+            libc::ENOMEM,
+            "nearly 2^64 bytes",
+        ),
         (0, 1 << 47, RW, PRIV, 0, libc::ENOMEM, "2^47 bytes"),
-        (top, 2 * PAGE, RW, PRIV | libc::MAP_FIXED, 0, libc::ENOMEM, "MAP_FIXED past the end of user space"),
-        (1 << 47, PAGE, RW, PRIV | libc::MAP_FIXED, 0, libc::ENOMEM, "MAP_FIXED in the non-canonical hole"),
-        (usize::MAX - PAGE + 1, PAGE, RW, PRIV | libc::MAP_FIXED, 0, libc::ENOMEM, "MAP_FIXED at the top of the kernel half"),
-        (0, PAGE, RW, libc::MAP_SHARED_VALIDATE | libc::MAP_ANONYMOUS, 0, libc::EINVAL, "anonymous MAP_SHARED_VALIDATE"),
-        (0, PAGE, RW, libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_GROWSDOWN, 0, libc::EINVAL, "shared MAP_GROWSDOWN"),
+        (
+            top,
+            2 * PAGE,
+            RW,
+            PRIV | libc::MAP_FIXED,
+            0,
+            libc::ENOMEM,
+            "MAP_FIXED past the end of user space",
+        ),
+        (
+            1 << 47,
+            PAGE,
+            RW,
+            PRIV | libc::MAP_FIXED,
+            0,
+            libc::ENOMEM,
+            "MAP_FIXED in the non-canonical hole",
+        ),
+        (
+            usize::MAX - PAGE + 1,
+            PAGE,
+            RW,
+            PRIV | libc::MAP_FIXED,
+            0,
+            libc::ENOMEM,
+            "MAP_FIXED at the top of the kernel half",
+        ),
+        (
+            0,
+            PAGE,
+            RW,
+            libc::MAP_SHARED_VALIDATE | libc::MAP_ANONYMOUS,
+            0,
+            libc::EINVAL,
+            "anonymous MAP_SHARED_VALIDATE",
+        ),
+        (
+            0,
+            PAGE,
+            RW,
+            libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_GROWSDOWN,
+            0,
+            libc::EINVAL,
+            "shared MAP_GROWSDOWN",
+        ),
     ];
     let mut wrong = Vec::new();
     for &(addr, len, prot, flags, off, want, what) in cases {
@@ -474,7 +708,8 @@ fn argument_errors() -> CheckResult {
 fn unknown_protection_bits_are_ignored() -> CheckResult {
     // mmap ignores bits it does not know (mprotect does not: see user::mprotect).
     for prot in [RW | 0x100, RW | 0x8, libc::PROT_READ | 0x1000] {
-        let r = Region::map(0, PAGE, prot, PRIV, -1, 0).map_err(|e| format!("prot {prot:#x}: {e}"))?;
+        let r =
+            Region::map(0, PAGE, prot, PRIV, -1, 0).map_err(|e| format!("prot {prot:#x}: {e}"))?;
         ensure_eq!(fault::read(r.addr), Ok(0), "prot {prot:#x}");
         ensure_eq!(
             fault::write(r.addr, 1).is_ok(),
@@ -522,7 +757,14 @@ fn ten_thousand_alternating_mappings_come_and_go() -> CheckResult {
     let base = free_range(MANY * PAGE)?;
     alternating(base, MANY)?;
     // All gone: the whole range can be mapped again, and reads zero.
-    let r = Region::map(base, MANY * PAGE, RW, PRIV | libc::MAP_FIXED_NOREPLACE, -1, 0)?;
+    let r = Region::map(
+        base,
+        MANY * PAGE,
+        RW,
+        PRIV | libc::MAP_FIXED_NOREPLACE,
+        -1,
+        0,
+    )?;
     ensure_eq!(r.addr, base);
     page_is_zero(r.page(0))?;
     page_is_zero(r.page(MANY - 2))?;

@@ -42,7 +42,12 @@ fn read_only_then_write_is_accerr_at_the_exact_address() -> CheckResult {
     }
     sys(vm::mprotect(r.addr, 4 * PAGE, RO), "mprotect")?;
     for at in [r.addr, r.page(1) + 123, r.page(3) + PAGE - 1] {
-        expect_fault(Access::Write, at, Fault::accerr(at), "write to a read-only page")?;
+        expect_fault(
+            Access::Write,
+            at,
+            Fault::accerr(at),
+            "write to a read-only page",
+        )?;
     }
     for p in 0..4 {
         page_has(r.page(p), p as u8)?;
@@ -64,7 +69,12 @@ fn prot_none_guard_pages_fault_every_access() -> CheckResult {
     fault::write(r.page(2), 3).map_err(|f| f.to_string())?;
     // An untouched PROT_NONE mapping faults the same way.
     let g = Region::anon(PAGE, libc::PROT_NONE)?;
-    expect_fault(Access::Read, g.addr, Fault::accerr(g.addr), "a PROT_NONE mapping")
+    expect_fault(
+        Access::Read,
+        g.addr,
+        Fault::accerr(g.addr),
+        "a PROT_NONE mapping",
+    )
 }
 
 fn a_change_in_the_middle_splits_the_mapping() -> CheckResult {
@@ -113,7 +123,12 @@ fn protection_comes_back_with_the_contents() -> CheckResult {
     fill_page(r.page(0), 7);
     fill_page(r.page(1), 8);
     sys(vm::mprotect(r.addr, 2 * PAGE, libc::PROT_NONE), "mprotect")?;
-    expect_fault(Access::Read, r.page(1), Fault::accerr(r.page(1)), "PROT_NONE")?;
+    expect_fault(
+        Access::Read,
+        r.page(1),
+        Fault::accerr(r.page(1)),
+        "PROT_NONE",
+    )?;
     sys(vm::mprotect(r.addr, 2 * PAGE, RO), "mprotect")?;
     page_has(r.page(0), 7)?;
     sys(vm::mprotect(r.addr, 2 * PAGE, RW), "mprotect")?;
@@ -126,18 +141,37 @@ fn protection_comes_back_with_the_contents() -> CheckResult {
 fn execute_needs_prot_exec() -> CheckResult {
     let r = Region::anon(PAGE, RW)?;
     r.set(0, 0xc3); // ret
-    expect_fault(Access::Exec, r.addr, Fault::accerr(r.addr), "execute on RW (NX)")?;
+    expect_fault(
+        Access::Exec,
+        r.addr,
+        Fault::accerr(r.addr),
+        "execute on RW (NX)",
+    )?;
     sys(vm::mprotect(r.addr, PAGE, RO | libc::PROT_EXEC), "mprotect")?;
     fault::exec(r.addr).map_err(|f| format!("execute on R-X: {f}"))?;
-    expect_fault(Access::Write, r.addr + 8, Fault::accerr(r.addr + 8), "write on R-X")?;
+    expect_fault(
+        Access::Write,
+        r.addr + 8,
+        Fault::accerr(r.addr + 8),
+        "write on R-X",
+    )?;
     sys(vm::mprotect(r.addr, PAGE, RO), "mprotect")?;
-    expect_fault(Access::Exec, r.addr, Fault::accerr(r.addr), "execute after dropping PROT_EXEC")
+    expect_fault(
+        Access::Exec,
+        r.addr,
+        Fault::accerr(r.addr),
+        "execute after dropping PROT_EXEC",
+    )
 }
 
 fn write_only_pages_are_readable() -> CheckResult {
     let r = Region::anon(PAGE, libc::PROT_WRITE)?;
     fault::write(r.addr + 3, 9).map_err(|f| f.to_string())?;
-    ensure_eq!(fault::read(r.addr + 3), Ok(9), "x86 cannot refuse reads of a writable page");
+    ensure_eq!(
+        fault::read(r.addr + 3),
+        Ok(9),
+        "x86 cannot refuse reads of a writable page"
+    );
     let x = Region::anon(PAGE, libc::PROT_EXEC)?;
     ensure_eq!(fault::read(x.addr), Ok(0), "nor of an executable one");
     Ok(())
@@ -145,8 +179,16 @@ fn write_only_pages_are_readable() -> CheckResult {
 
 fn prot_sem_is_accepted() -> CheckResult {
     let r = Region::anon(PAGE, RW)?;
-    sys(vm::mprotect(r.addr, PAGE, RO | 0x8), "mprotect(PROT_READ|PROT_SEM)")?;
-    expect_fault(Access::Write, r.addr, Fault::accerr(r.addr), "after PROT_READ|PROT_SEM")
+    sys(
+        vm::mprotect(r.addr, PAGE, RO | 0x8),
+        "mprotect(PROT_READ|PROT_SEM)",
+    )?;
+    expect_fault(
+        Access::Write,
+        r.addr,
+        Fault::accerr(r.addr),
+        "after PROT_READ|PROT_SEM",
+    )
 }
 
 fn beyond_the_maximum_protection_is_eacces() -> CheckResult {
@@ -155,11 +197,26 @@ fn beyond_the_maximum_protection_is_eacces() -> CheckResult {
     let shared = Region::map(0, 2 * PAGE, RO, libc::MAP_SHARED, fd, 0)?;
     let private = Region::map(0, 2 * PAGE, RO, libc::MAP_PRIVATE, fd, 0)?;
     close(fd);
-    expect_errno(vm::mprotect(shared.addr, PAGE, RW), libc::EACCES, "PROT_WRITE on a shared mapping of an O_RDONLY file")?;
-    expect_fault(Access::Write, shared.addr, Fault::accerr(shared.addr), "still read-only")?;
-    sys(vm::mprotect(shared.addr, PAGE, RO | libc::PROT_EXEC), "PROT_EXEC is within the maximum")?;
+    expect_errno(
+        vm::mprotect(shared.addr, PAGE, RW),
+        libc::EACCES,
+        "PROT_WRITE on a shared mapping of an O_RDONLY file",
+    )?;
+    expect_fault(
+        Access::Write,
+        shared.addr,
+        Fault::accerr(shared.addr),
+        "still read-only",
+    )?;
+    sys(
+        vm::mprotect(shared.addr, PAGE, RO | libc::PROT_EXEC),
+        "PROT_EXEC is within the maximum",
+    )?;
     // A private mapping may always become writable (its copy is its own).
-    sys(vm::mprotect(private.addr, 2 * PAGE, RW), "PROT_WRITE on a private mapping")?;
+    sys(
+        vm::mprotect(private.addr, 2 * PAGE, RW),
+        "PROT_WRITE on a private mapping",
+    )?;
     private.set(1, 4);
     ensure_eq!(shared.get(1), 3, "the file did not change");
     Ok(())
@@ -176,8 +233,16 @@ fn with_hole() -> Result<Region, String> {
 
 fn a_hole_is_enomem_and_the_rest_stays() -> CheckResult {
     let r = with_hole()?;
-    expect_errno(vm::mprotect(r.addr, 3 * PAGE, RO), libc::ENOMEM, "mprotect over a hole")?;
-    expect_errno(vm::mprotect(r.page(1), 2 * PAGE, RO), libc::ENOMEM, "mprotect from a hole")?;
+    expect_errno(
+        vm::mprotect(r.addr, 3 * PAGE, RO),
+        libc::ENOMEM,
+        "mprotect over a hole",
+    )?;
+    expect_errno(
+        vm::mprotect(r.page(1), 2 * PAGE, RO),
+        libc::ENOMEM,
+        "mprotect from a hole",
+    )?;
     // The page after the hole was not changed (Linux stops at the hole).
     fault::write(r.page(2), 5).map_err(|f| format!("after the hole: {f}"))?;
     Ok(())
@@ -186,7 +251,11 @@ fn a_hole_is_enomem_and_the_rest_stays() -> CheckResult {
 fn a_hole_changes_nothing() -> CheckResult {
     check!(on_ferrite());
     let r = with_hole()?;
-    expect_errno(vm::mprotect(r.addr, 3 * PAGE, RO), libc::ENOMEM, "mprotect over a hole")?;
+    expect_errno(
+        vm::mprotect(r.addr, 3 * PAGE, RO),
+        libc::ENOMEM,
+        "mprotect over a hole",
+    )?;
     fault::write(r.page(0), 5).map_err(|f| format!("before the hole: {f}"))?;
     Ok(())
 }
@@ -216,22 +285,62 @@ fn errors() -> CheckResult {
     let hole = utests::mem::unmapped_page()?;
     let cases: &[(usize, usize, i32, i32, &str)] = &[
         (r.addr + 1, PAGE, RO, libc::EINVAL, "an unaligned address"),
-        (r.addr, PAGE, 0x10, libc::EINVAL, "an unknown protection bit"),
+        (
+            r.addr,
+            PAGE,
+            0x10,
+            libc::EINVAL,
+            "an unknown protection bit",
+        ),
         (r.addr, PAGE, RO | 0x100, libc::EINVAL, "bit 0x100"),
-        (r.addr, PAGE, RO | libc::PROT_GROWSDOWN, libc::EINVAL, "PROT_GROWSDOWN on a normal mapping"),
-        (r.addr, PAGE, RO | libc::PROT_GROWSUP, libc::EINVAL, "PROT_GROWSUP"),
-        (r.addr, PAGE, RO | libc::PROT_GROWSDOWN | libc::PROT_GROWSUP, libc::EINVAL, "both grows flags"),
+        (
+            r.addr,
+            PAGE,
+            RO | libc::PROT_GROWSDOWN,
+            libc::EINVAL,
+            "PROT_GROWSDOWN on a normal mapping",
+        ),
+        (
+            r.addr,
+            PAGE,
+            RO | libc::PROT_GROWSUP,
+            libc::EINVAL,
+            "PROT_GROWSUP",
+        ),
+        (
+            r.addr,
+            PAGE,
+            RO | libc::PROT_GROWSDOWN | libc::PROT_GROWSUP,
+            libc::EINVAL,
+            "both grows flags",
+        ),
         (hole, PAGE, RO, libc::ENOMEM, "an unmapped page"),
-        (0xffff_8000_0000_0000, PAGE, RO, libc::ENOMEM, "a kernel address"),
+        (
+            0xffff_8000_0000_0000,
+            PAGE,
+            RO,
+            libc::ENOMEM,
+            "a kernel address",
+        ),
         (top, PAGE, RO, libc::ENOMEM, "the page past user space"),
-        (r.addr, usize::MAX - PAGE, RO, libc::ENOMEM, "a length that wraps"),
+        (
+            r.addr,
+            usize::MAX - PAGE,
+            RO,
+            libc::ENOMEM,
+            "a length that wraps",
+        ),
     ];
     for &(addr, len, prot, want, what) in cases {
         expect_errno(vm::mprotect(addr, len, prot), want, what)?;
     }
     // A length of 0 is fine anywhere.
     ensure_eq!(vm::mprotect(hole, 0, RO), 0, "length 0 on an unmapped page");
-    ensure_eq!(vm::mprotect(r.addr + PAGE, 0, 0x10), 0, "length 0 with a bad protection");
+    ensure_eq!(
+        vm::mprotect(r.addr + PAGE, 0, 0x10),
+        0,
+        "length 0 with a bad protection"
+    );
     // The failed calls changed nothing.
     r.set(PAGE + 1, 1);
     ensure_eq!(r.get(PAGE + 1), 1);

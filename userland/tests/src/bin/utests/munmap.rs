@@ -84,7 +84,15 @@ fn unmapping_across_several_mappings() -> CheckResult {
     let base = free_range(8 * PAGE)?;
     let fixed = libc::MAP_FIXED;
     Region::map(base, 2 * PAGE, RW, PRIV | fixed, -1, 0)?.forget();
-    Region::map(base + 2 * PAGE, 2 * PAGE, libc::PROT_READ, PRIV | fixed, -1, 0)?.forget();
+    Region::map(
+        base + 2 * PAGE,
+        2 * PAGE,
+        libc::PROT_READ,
+        PRIV | fixed,
+        -1,
+        0,
+    )?
+    .forget();
     Region::map(
         base + 4 * PAGE,
         2 * PAGE,
@@ -108,7 +116,12 @@ fn unmapping_across_several_mappings() -> CheckResult {
     page_has(r.page(0), 1)?;
     page_has(r.page(7), 8)?;
     for p in 1..7 {
-        expect_fault(Access::Read, r.page(p), Fault::maperr(r.page(p)), "unmapped")?;
+        expect_fault(
+            Access::Read,
+            r.page(p),
+            Fault::maperr(r.page(p)),
+            "unmapped",
+        )?;
     }
     Ok(())
 }
@@ -131,7 +144,10 @@ fn partial_unmaps_keep_the_right_pages_across_fork() -> CheckResult {
     sys(vm::munmap(r.page(0), PAGE), "munmap")?;
     let addr = r.addr;
     in_child(move || {
-        let r = Region { addr, len: 8 * PAGE };
+        let r = Region {
+            addr,
+            len: 8 * PAGE,
+        };
         let mut res = holes_and_rest(&r, 8, &[0, 3, 4, 5]);
         for p in [1, 2, 6, 7] {
             if res.is_ok() {
@@ -155,7 +171,11 @@ fn a_hole_can_be_mapped_again() -> CheckResult {
     let r = filled(3)?;
     sys(vm::munmap(r.page(1), PAGE), "munmap")?;
     let again = vm::mmap(r.page(1), PAGE, RW, PRIV | libc::MAP_FIXED_NOREPLACE, -1, 0);
-    ensure_eq!(again, Ok(r.page(1)), "the hole is free for MAP_FIXED_NOREPLACE");
+    ensure_eq!(
+        again,
+        Ok(r.page(1)),
+        "the hole is free for MAP_FIXED_NOREPLACE"
+    );
     ensure_eq!(fault::read(r.page(1)), Ok(0), "the new page is zero");
     page_has(r.page(0), 1)?;
     page_has(r.page(2), 3)

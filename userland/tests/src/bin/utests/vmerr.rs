@@ -33,11 +33,17 @@ fn ranges_outside_user_space_get_each_calls_errno() -> CheckResult {
     for addr in [KERNEL_ADDR, NONCANONICAL_LOW, NONCANONICAL_HIGH] {
         let calls: [(&str, i32, &dyn Fn() -> i64); 9] = [
             ("munmap", libc::EINVAL, &|| vm::munmap(addr, PAGE)),
-            ("mprotect", libc::ENOMEM, &|| vm::mprotect(addr, PAGE, libc::PROT_READ)),
-            ("madvise", libc::ENOMEM, &|| vm::madvise(addr, PAGE, libc::MADV_DONTNEED)),
+            ("mprotect", libc::ENOMEM, &|| {
+                vm::mprotect(addr, PAGE, libc::PROT_READ)
+            }),
+            ("madvise", libc::ENOMEM, &|| {
+                vm::madvise(addr, PAGE, libc::MADV_DONTNEED)
+            }),
             ("mlock", libc::ENOMEM, &|| vm::mlock(addr, PAGE)),
             ("munlock", libc::ENOMEM, &|| vm::munlock(addr, PAGE)),
-            ("mincore", libc::ENOMEM, &|| vm::sc(libc::SYS_mincore, &[addr, PAGE, vp])),
+            ("mincore", libc::ENOMEM, &|| {
+                vm::sc(libc::SYS_mincore, &[addr, PAGE, vp])
+            }),
             ("msync", libc::ENOMEM, &|| {
                 vm::sc(libc::SYS_msync, &[addr, PAGE, libc::MS_SYNC as usize])
             }),
@@ -45,7 +51,10 @@ fn ranges_outside_user_space_get_each_calls_errno() -> CheckResult {
                 vm::mremap(addr, PAGE, 2 * PAGE, libc::MREMAP_MAYMOVE, 0)
             }),
             ("mmap(MAP_FIXED)", libc::ENOMEM, &|| {
-                vm::sc(libc::SYS_mmap, &[addr, PAGE, RW as usize, fixed, usize::MAX, 0])
+                vm::sc(
+                    libc::SYS_mmap,
+                    &[addr, PAGE, RW as usize, fixed, usize::MAX, 0],
+                )
             }),
         ];
         for (name, want, call) in calls {
@@ -83,7 +92,10 @@ fn capset_bad_pointers_are_efault() -> CheckResult {
     let mut data = [0u32; 6];
     let mut h = header;
     ftest::sys(
-        vm::sc(libc::SYS_capget, &[h.as_mut_ptr() as usize, data.as_mut_ptr() as usize]),
+        vm::sc(
+            libc::SYS_capget,
+            &[h.as_mut_ptr() as usize, data.as_mut_ptr() as usize],
+        ),
         "capget",
     )?;
     // The header is read and, for a bad version, written: a read-only
@@ -102,10 +114,30 @@ fn failed_calls_leave_the_mappings_alone() -> CheckResult {
         fill_page(r.page(p), p as u8 + 1);
     }
     // Calls that fail on one bad argument among good ones.
-    let _ = vm::mmap(r.addr, 4 * PAGE, RW, libc::MAP_PRIVATE | libc::MAP_FIXED, -1, 0);
-    let _ = vm::mmap(r.addr, 4 * PAGE, RW, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED, -1, 3);
+    let _ = vm::mmap(
+        r.addr,
+        4 * PAGE,
+        RW,
+        libc::MAP_PRIVATE | libc::MAP_FIXED,
+        -1,
+        0,
+    );
+    let _ = vm::mmap(
+        r.addr,
+        4 * PAGE,
+        RW,
+        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+        -1,
+        3,
+    );
     let _ = vm::mprotect(r.addr, 4 * PAGE, 0x40);
-    let _ = vm::mremap(r.addr, 4 * PAGE, 8 * PAGE, libc::MREMAP_FIXED, r.addr + 8 * PAGE);
+    let _ = vm::mremap(
+        r.addr,
+        4 * PAGE,
+        8 * PAGE,
+        libc::MREMAP_FIXED,
+        r.addr + 8 * PAGE,
+    );
     let _ = vm::madvise(r.addr, 4 * PAGE, 77);
     let _ = vm::sc(libc::SYS_mlock2, &[r.addr, 4 * PAGE, 8]);
     let _ = vm::sc(libc::SYS_msync, &[r.addr, 4 * PAGE, 9]);

@@ -72,7 +72,12 @@ fn non_canonical_addresses_are_a_general_protection_fault() -> CheckResult {
 
 fn writing_the_program_text_is_accerr() -> CheckResult {
     let text = writing_the_program_text_is_accerr as *const () as usize;
-    expect_fault(Access::Write, text, Fault::accerr(text), "the program's code")?;
+    expect_fault(
+        Access::Write,
+        text,
+        Fault::accerr(text),
+        "the program's code",
+    )?;
     ensure_eq!(fault::exec(ret_page()?.addr), Ok(()), "calling a ret");
     Ok(())
 }
@@ -81,7 +86,10 @@ fn writing_the_program_text_is_accerr() -> CheckResult {
 fn ret_page() -> Result<Region, String> {
     let r = Region::anon(PAGE, RW)?;
     r.set(0, 0xc3);
-    sys(vm::mprotect(r.addr, PAGE, libc::PROT_READ | libc::PROT_EXEC), "mprotect")?;
+    sys(
+        vm::mprotect(r.addr, PAGE, libc::PROT_READ | libc::PROT_EXEC),
+        "mprotect",
+    )?;
     Ok(r)
 }
 
@@ -96,14 +104,20 @@ fn stack_limit() -> Result<usize, String> {
         rlim_max: 0,
     };
     // SAFETY: r is a valid out-pointer.
-    sys(unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut r) }, "getrlimit")?;
+    sys(
+        unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut r) },
+        "getrlimit",
+    )?;
     Ok(r.rlim_cur as usize)
 }
 
 /// True if nothing is mapped at `addr` (mincore says ENOMEM).
 fn unmapped(addr: usize) -> bool {
     let mut v = 0u8;
-    vm::sc(libc::SYS_mincore, &[addr & !(PAGE - 1), PAGE, &mut v as *mut u8 as usize]) == -1
+    vm::sc(
+        libc::SYS_mincore,
+        &[addr & !(PAGE - 1), PAGE, &mut v as *mut u8 as usize],
+    ) == -1
         && ftest::errno() == libc::ENOMEM
 }
 
@@ -111,7 +125,10 @@ fn the_stack_grows_on_demand() -> CheckResult {
     let limit = stack_limit()?;
     check!(limit >= 4 << 20, "RLIMIT_STACK {limit}");
     let at = (stack_pointer() - (2 << 20)) & !(PAGE - 1);
-    check!(unmapped(at), "2 MiB below the stack pointer is not mapped yet");
+    check!(
+        unmapped(at),
+        "2 MiB below the stack pointer is not mapped yet"
+    );
     ensure_eq!(fault::read(at + 10), Ok(0), "a new stack page reads zero");
     fault::write(at + 10, 5).map_err(|f| f.to_string())?;
     ensure_eq!(fault::read(at + 10), Ok(5));
@@ -126,9 +143,23 @@ fn the_stack_does_not_grow_past_rlimit_stack() -> CheckResult {
     // Half a MiB beyond the limit, counted from the top (the stack pointer
     // is a little below it).
     let at = (stack_pointer() - limit - (512 << 10)) & !(PAGE - 1);
-    check!(unmapped(at), "nothing is mapped {:#x} below the stack", limit + (512 << 10));
-    expect_fault(Access::Read, at + 3, Fault::maperr(at + 3), "past RLIMIT_STACK")?;
-    expect_fault(Access::Write, at + 3, Fault::maperr(at + 3), "past RLIMIT_STACK")
+    check!(
+        unmapped(at),
+        "nothing is mapped {:#x} below the stack",
+        limit + (512 << 10)
+    );
+    expect_fault(
+        Access::Read,
+        at + 3,
+        Fault::maperr(at + 3),
+        "past RLIMIT_STACK",
+    )?;
+    expect_fault(
+        Access::Write,
+        at + 3,
+        Fault::maperr(at + 3),
+        "past RLIMIT_STACK",
+    )
 }
 
 fn the_stack_does_not_grow_into_the_guard_gap() -> CheckResult {
@@ -136,14 +167,27 @@ fn the_stack_does_not_grow_into_the_guard_gap() -> CheckResult {
     // them is less than the guard gap.
     let target = (stack_pointer() - (4 << 20)) & !(PAGE - 1);
     let other = target - (64 << 10);
-    check!(unmapped(target) && unmapped(other), "the range below the stack is free");
+    check!(
+        unmapped(target) && unmapped(other),
+        "the range below the stack is free"
+    );
     let m = Region::map(other, PAGE, RW, PRIV | libc::MAP_FIXED_NOREPLACE, -1, 0)?;
     ensure_eq!(m.addr, other);
-    expect_fault(Access::Write, target, Fault::maperr(target), "growing to within the guard gap")?;
+    expect_fault(
+        Access::Write,
+        target,
+        Fault::maperr(target),
+        "growing to within the guard gap",
+    )?;
     // Just outside the gap it grows.
     let ok = other + PAGE + GUARD_GAP;
     fault::write(ok, 1).map_err(|f| format!("growing to the edge of the gap: {f}"))?;
-    expect_fault(Access::Write, target, Fault::maperr(target), "still not within the gap")?;
+    expect_fault(
+        Access::Write,
+        target,
+        Fault::maperr(target),
+        "still not within the gap",
+    )?;
     Ok(())
 }
 
@@ -151,10 +195,21 @@ fn a_growsdown_mapping_grows_on_a_fault_below_it() -> CheckResult {
     // Room: 2 MiB free, the mapping at the top of it.
     let base = vm::free_range(2 << 20)?;
     let top = base + (2 << 20);
-    let g = Region::map(top - 4 * PAGE, 4 * PAGE, RW, PRIV | libc::MAP_GROWSDOWN | libc::MAP_FIXED, -1, 0)?;
+    let g = Region::map(
+        top - 4 * PAGE,
+        4 * PAGE,
+        RW,
+        PRIV | libc::MAP_GROWSDOWN | libc::MAP_FIXED,
+        -1,
+        0,
+    )?;
     g.set(0, 9);
     let below = g.addr - 3 * PAGE;
-    ensure_eq!(fault::read(below), Ok(0), "three pages below a MAP_GROWSDOWN mapping");
+    ensure_eq!(
+        fault::read(below),
+        Ok(0),
+        "three pages below a MAP_GROWSDOWN mapping"
+    );
     fault::write(below, 1).map_err(|f| f.to_string())?;
     ensure_eq!(g.get(0), 9);
     vm::munmap(base, 2 << 20);

@@ -74,7 +74,11 @@ fn private_memory_is_isolated_both_ways_across_three_generations() -> CheckResul
     fill_page(r.page(3), 43);
     signal(go_wr);
     close(go_wr);
-    ensure_eq!(wait_pid(child)?, WaitStatus::Exited(0), "the child saw the parent's later write");
+    ensure_eq!(
+        wait_pid(child)?,
+        WaitStatus::Exited(0),
+        "the child saw the parent's later write"
+    );
     page_has(r.page(3), 43)
 }
 
@@ -107,7 +111,11 @@ fn shared_anonymous_memory_is_seen_both_ways_across_three_generations() -> Check
     signal(to_child_wr);
     close(to_child_wr);
     close(to_parent_rd);
-    ensure_eq!(wait_pid(child)?, WaitStatus::Exited(0), "the child saw the parent's write");
+    ensure_eq!(
+        wait_pid(child)?,
+        WaitStatus::Exited(0),
+        "the child saw the parent's write"
+    );
     Ok(())
 }
 
@@ -119,7 +127,10 @@ fn private_file_mapping_is_copy_on_write_across_fork() -> CheckResult {
     r.set(0, 1); // page 0 is the parent's copy, page 1 still the file's
     let addr = r.addr;
     in_child(move || {
-        let r = Region { addr, len: 2 * PAGE };
+        let r = Region {
+            addr,
+            len: 2 * PAGE,
+        };
         let res = (|| {
             ensure_eq!(r.get(0), 1, "the child inherits the parent's copy");
             ensure_eq!(r.get(PAGE), 0x44, "and the file's page");
@@ -131,11 +142,18 @@ fn private_file_mapping_is_copy_on_write_across_fork() -> CheckResult {
         r.forget();
         res
     })?;
-    ensure_eq!((r.get(0), r.get(PAGE)), (1, 0x44), "the parent after the child's writes");
+    ensure_eq!(
+        (r.get(0), r.get(PAGE)),
+        (1, 0x44),
+        "the parent after the child's writes"
+    );
     let fd = open(&f.c, libc::O_RDONLY)?;
     let mut b = [0u8; 1];
     // SAFETY: a one-byte buffer.
-    sys(unsafe { libc::pread(fd, b.as_mut_ptr().cast(), 1, PAGE as i64) }, "pread")?;
+    sys(
+        unsafe { libc::pread(fd, b.as_mut_ptr().cast(), 1, PAGE as i64) },
+        "pread",
+    )?;
     close(fd);
     ensure_eq!(b[0], 0x44, "the file never changed");
     Ok(())
@@ -151,10 +169,17 @@ fn shared_file_mapping_is_shared_across_fork() -> CheckResult {
         unsafe { std::ptr::write_volatile((addr + 9) as *mut u8, 0x77) };
         Ok(())
     })?;
-    ensure_eq!(r.get(9), 0x77, "the child's write through the shared mapping");
+    ensure_eq!(
+        r.get(9),
+        0x77,
+        "the child's write through the shared mapping"
+    );
     let mut b = [0u8; 1];
     // SAFETY: a one-byte buffer.
-    sys(unsafe { libc::pread(fd, b.as_mut_ptr().cast(), 1, 9) }, "pread")?;
+    sys(
+        unsafe { libc::pread(fd, b.as_mut_ptr().cast(), 1, 9) },
+        "pread",
+    )?;
     close(fd);
     ensure_eq!(b[0], 0x77, "and in the file");
     Ok(())
@@ -168,19 +193,30 @@ fn a_locked_private_range_is_copied_at_fork() -> CheckResult {
     sys(vm::mlock(r.addr, 4 * PAGE), "mlock")?;
     let addr = r.addr;
     in_child(move || {
-        ensure_eq!(resident(addr, 4 * PAGE)?, vec![true; 4], "resident in the child");
+        ensure_eq!(
+            resident(addr, 4 * PAGE)?,
+            vec![true; 4],
+            "resident in the child"
+        );
         for p in 0..4 {
             page_has(addr + p * PAGE, 60 + p as u8)?;
         }
         // The child's copy is not locked (locks are not inherited).
-        sys(vm::madvise(addr, PAGE, libc::MADV_DONTNEED), "DONTNEED in the child")?;
+        sys(
+            vm::madvise(addr, PAGE, libc::MADV_DONTNEED),
+            "DONTNEED in the child",
+        )?;
         fill_page(addr + PAGE, 1);
         Ok(())
     })?;
     for p in 0..4 {
         page_has(r.page(p), 60 + p as u8)?;
     }
-    expect_errno(vm::madvise(r.addr, PAGE, libc::MADV_DONTNEED), libc::EINVAL, "the parent's range is still locked")?;
+    expect_errno(
+        vm::madvise(r.addr, PAGE, libc::MADV_DONTNEED),
+        libc::EINVAL,
+        "the parent's range is still locked",
+    )?;
     sys(vm::munlock(r.addr, 4 * PAGE), "munlock")?;
     Ok(())
 }
@@ -199,19 +235,27 @@ fn a_child_mlock_leaves_the_parent_unlocked() -> CheckResult {
         signal(wr2);
         wait_for(rd);
         // Still locked here, and the data is the child's copy.
-        let still = vm::madvise(addr, PAGE, libc::MADV_DONTNEED) == -1 && ftest::errno() == libc::EINVAL;
+        let still =
+            vm::madvise(addr, PAGE, libc::MADV_DONTNEED) == -1 && ftest::errno() == libc::EINVAL;
         i32::from(!(locked && still && page_has(addr, 70).is_ok()))
     })?;
     close(rd);
     close(wr2);
     wait_for(rd2);
     // The parent is not locked: it may drop its pages.
-    sys(vm::madvise(addr, PAGE, libc::MADV_DONTNEED), "DONTNEED in the parent")?;
+    sys(
+        vm::madvise(addr, PAGE, libc::MADV_DONTNEED),
+        "DONTNEED in the parent",
+    )?;
     utests::vm::page_is_zero(addr)?;
     signal(wr);
     close(wr);
     close(rd2);
-    ensure_eq!(wait_pid(child)?, WaitStatus::Exited(0), "the child's lock and data");
+    ensure_eq!(
+        wait_pid(child)?,
+        WaitStatus::Exited(0),
+        "the child's lock and data"
+    );
     Ok(())
 }
 
@@ -265,7 +309,11 @@ fn sibling_children_each_get_their_own_copy() -> CheckResult {
         })?);
     }
     for pid in pids {
-        ensure_eq!(wait_pid(pid)?, WaitStatus::Exited(0), "a sibling saw another's writes");
+        ensure_eq!(
+            wait_pid(pid)?,
+            WaitStatus::Exited(0),
+            "a sibling saw another's writes"
+        );
     }
     for p in 0..8 {
         page_has(r.page(p), p as u8)?;
