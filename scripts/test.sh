@@ -28,7 +28,7 @@ trap 'rm -rf "$LOGDIR"' EXIT
 step "host tests (cargo test)"
 export FERRITE_BOOT="$BOOT_TOOL"
 export FERRITE_SELFTEST_KERNEL="$ROOT/target/selftest/$KERNEL_TARGET/release/ferrite"
-export FERRITE_KERNEL="$KERNEL_ELF" FERRITE_USERLAND="$USERLAND_DIR"   # tests/tests/demo.rs
+export FERRITE_KERNEL="$KERNEL_ELF" FERRITE_USERLAND="$USERLAND_DIR"   # tests/tests/{demo,giant_pages}.rs
 (cd "$ROOT" && RUSTC_BOOTSTRAP=1 cargo test --release -- --include-ignored ${FILTER:+"$FILTER"}) 2>&1 \
     | tee "$LOGDIR/host.log"
 host_status=${PIPESTATUS[0]}

@@ -1,6 +1,7 @@
 //! Host-side integration tests of Ferrite that boot QEMU (see `tests/`).
 //! They need the host tool and a kernel image; `scripts/test.sh` builds both
-//! and passes their paths in `FERRITE_BOOT` and `FERRITE_SELFTEST_KERNEL`.
+//! and passes their paths in `FERRITE_BOOT`, `FERRITE_KERNEL` (the normal
+//! kernel) and `FERRITE_SELFTEST_KERNEL` (the one with failing tests).
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -511,9 +511,45 @@ fn canfail_when_pv_entries_run_out_returns_an_error_and_changes_nothing() {
     physmem::free_page(pa);
 }
 
+/// The memory type a 4 KiB leaf entry selects, decoded as the CPU does:
+/// PAT index = PWT | PCD << 1 | PAT << 2 (bit 7 of a 4 KiB entry), whose
+/// byte in the IA32_PAT register the CPU holds now is the type.
+fn memory_type_of(pte: u64) -> u8 {
+    let index = (pte >> 3) & 1 | ((pte >> 4) & 1) << 1 | ((pte >> 7) & 1) << 2;
+    (pat::read() >> (8 * index)) as u8 & 7
+}
+
 #[ktest]
-fn pat_is_programmed() {
-    assert_eq!(pat::read(), pat::PAT_VALUE);
+fn every_memory_attribute_reaches_its_memory_type() {
+    // The architectural encodings (Intel SDM vol. 3, table "Memory Types
+    // That Can Be Encoded With PAT"): 0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC-.
+    const UC: u8 = 0;
+    const WC: u8 = 1;
+    const WB: u8 = 6;
+    let p = Pmap::create().unwrap();
+    let pa = page();
+    let cases = [
+        (VA, NONE, MemAttr::WriteBack, WB),
+        (
+            VA + 4096,
+            PmapFlags::WRITE_COMBINE,
+            MemAttr::WriteCombining,
+            WC,
+        ),
+        (VA + 8192, PmapFlags::NOCACHE, MemAttr::Uncached, UC),
+    ];
+    for (va, flags, attr, want) in cases {
+        p.enter(va, pa, RW, flags).unwrap();
+        let pte = p.leaf_entry(va).unwrap();
+        assert_eq!(memory_type_of(pte), want, "{attr:?} through a user mapping");
+        assert_eq!(
+            memory_type_of(attr.pte_bits().bits()),
+            want,
+            "{attr:?}'s own bits"
+        );
+    }
+    drop(p);
+    physmem::free_page(pa);
 }
 
 #[ktest]

@@ -48,19 +48,29 @@ pub fn alloc(fill: Fill, flags: PoolFlags) -> KResult<AnonRef> {
         Fill::CopyOf(src) => pmap::direct::copy_page(src, &mut page),
     }
     let pa = page.pa();
-    let Some(h) = with(|a| {
-        a.alloc(
+    // One hold of the anons' lock; the page comes back if the pool is dry.
+    let made = with(|a| {
+        match a.alloc(
             Anon {
                 refs: 1,
                 page: None,
             },
             flags,
-        )
-    }) else {
-        physmem::free_owned(page);
-        return Err(KernError::NoMem);
+        ) {
+            Some(h) => {
+                a.get_mut(h).page = Some(page);
+                Ok(h)
+            }
+            None => Err(page),
+        }
+    });
+    let h = match made {
+        Ok(h) => h,
+        Err(page) => {
+            physmem::free_owned(page);
+            return Err(KernError::NoMem);
+        }
     };
-    with(|a| a.get_mut(h).page = Some(page));
     physmem::set_owner(pa, PageOwner::Anon(h));
     Ok(h)
 }
@@ -108,8 +118,12 @@ pub fn drop_ref(a: AnonRef) {
         }
     });
     if let Some(page) = freed {
-        pmap::page_protect(page.pa(), VmProt::empty());
-        pmap::update();
+        // Normally every mapping went before the last reference (unmap
+        // removes them first); remove any left.
+        if pmap::mapping_count(page.pa()) > 0 {
+            pmap::page_protect(page.pa(), VmProt::empty());
+            pmap::update();
+        }
         physmem::free_owned(page);
     }
 }

@@ -171,7 +171,7 @@ fn faults_and_unmaps_of_the_same_range_race_safely() -> KResult<()> {
                 Err(_) => FAULTS_FAILED.fetch_add(1, Ordering::Relaxed),
             };
             i += 1;
-            if i % 16 == 0 {
+            if i.is_multiple_of(16) {
                 yield_now();
             }
         }

@@ -1,8 +1,8 @@
 //! The UVM fault routine: resolve a page fault at `addr` of a vmspace.
 //!
 //! 1. Look up the map entry, with the map read-locked, and check the
-//!    access against its protection (its maximum protection for a wire
-//!    fault: mlock faults at max prot).
+//!    access against its protection as the MMU grants it (write and
+//!    execute imply read on x86; its maximum protection for a wire fault).
 //! 2. If the entry first needs amap work (needs-copy on a write, or an
 //!    anonymous entry without an amap yet), drop the read lock, take the
 //!    map exclusively, do it (amap_copy: with UVM's shortcuts: an amap only
@@ -27,7 +27,8 @@
 //!    - case 0: neither amap nor object can serve: error (cannot happen
 //!      for a valid entry: anonymous entries always get an amap).
 //! 5. Enter the mapping in the pmap with the access type (so the pmap can
-//!    preset referenced/modified) and WIRED for a wire fault.
+//!    preset referenced/modified), WIRED for a wire fault or an entry that
+//!    holds a wiring.
 //!
 //! Amaps may be shared with other address spaces (and, later, threads), so
 //! the anon layer works optimistically: the anon looked up is held by an
@@ -64,8 +65,10 @@ const MAX_RETRIES: usize = 3;
 const MAX_REFAULTS: usize = 1000;
 
 /// Pages of an amap copied at once when a write resolves needs-copy on a
-/// large entry (NetBSD's UVM_AMAP_CHUNK).
-pub const AMAP_CHUNK: u64 = 16;
+/// large entry (NetBSD's UVM_AMAP_CHUNK is 16; 64 measured better here: a
+/// chunk copy has a fixed cost of about 3,000 instructions, and a child
+/// writing its whole copy of a large region pays it once per chunk).
+pub const AMAP_CHUNK: u64 = 64;
 
 /// Fault statistics (uvmexp's fault counters).
 pub struct FaultStats {
@@ -106,8 +109,23 @@ enum Step {
 
 /// Resolve a fault at `addr` for `access` (READ, WRITE or EXECUTE); a
 /// `wire` fault faults at maximum protection and wires the mapping.
+///
+/// Nothing mapped at `addr`: a stack just above may grow down over it
+/// (within RLIMIT_STACK), and then the fault runs once more.
 pub fn fault(vs: &Vmspace, addr: Vaddr, access: VmProt, wire: bool) -> KResult<()> {
-    fault_map(&vs.map, &vs.pmap, addr, access, wire)
+    match fault_map(&vs.map, &vs.pmap, addr, access, wire) {
+        Err(KernError::Fault) => {
+            let limit = crate::kern::proc::curproc_opt()
+                .map(|p| p.rlimit(ferrite_abi::resource::RLIMIT_STACK).rlim_cur);
+            match limit {
+                Some(limit) if vs.grow_stack(addr & !(PAGE - 1), limit)? => {
+                    fault_map(&vs.map, &vs.pmap, addr, access, wire)
+                }
+                _ => Err(KernError::Fault),
+            }
+        }
+        r => r,
+    }
 }
 
 /// `fault` on any map and the pmap that holds its mappings (uvm_io faults
@@ -286,6 +304,13 @@ fn fault_once(vmap: &VmMap, pmap: &Pmap, va: Vaddr, access: VmProt, wire: bool) 
         return Ok(Step::Refault);
     }
     let e = e.ok_or(KernError::Fault)?;
+    // What the MMU can grant (write and execute imply read on x86) is what
+    // the access is checked against and what the page is mapped with.
+    let e = EntryInfo {
+        prot: e.prot.effective(),
+        max_prot: e.max_prot.effective(),
+        ..e
+    };
     let allowed = if wire { e.max_prot } else { e.prot };
     if !allowed.contains(access) {
         return Err(KernError::Access);
@@ -329,7 +354,9 @@ fn fault_once(vmap: &VmMap, pmap: &Pmap, va: Vaddr, access: VmProt, wire: bool) 
         | PmapFlags::from_bits_truncate(
             access.bits() as u32 & (PmapFlags::READ | PmapFlags::WRITE | PmapFlags::EXECUTE).bits(),
         );
-    if wire {
+    // Pages of a wired entry are wired as they come in (a lock taken on
+    // fault, or a page whose mapping went away meanwhile).
+    if wire || e.wired_count > 0 {
         flags |= PmapFlags::WIRED;
     }
     let entered = pmap.enter(va, pa, prot, flags);

@@ -278,43 +278,96 @@ fn partial_unmap_keeps_exactly_the_right_pages() {
     assert_eq!(amap::nused(left.amap), 5);
 }
 
-#[ktest]
-fn amap_extend_backwards_adjusts_the_offset_when_there_is_room() {
-    let a = amap::create(4, PoolFlags::WAITOK).unwrap();
-    // The aref starts at slot 2 of a 6-slot window: room for 2 below it.
-    let out = amap::extend(a, 0, 4, 2, false);
-    assert!(
-        matches!(
-            out,
-            Ok(amap::ExtendOutcome::SlidSlots { .. }
-                | amap::ExtendOutcome::Reallocated { .. }
-                | amap::ExtendOutcome::AdjustedOffset { .. })
-        ),
-        "{out:?}"
-    );
-    amap::check(a).unwrap();
-    let new_off = out.unwrap().new_offset();
-    // Extending again backwards from the new offset by what is left there
-    // is case 1 (just lower the offset) when new_off >= 1.
-    if new_off >= 1 {
-        let out2 = amap::extend(a, new_off, 6, 1, false).unwrap();
-        assert!(
-            matches!(out2, amap::ExtendOutcome::AdjustedOffset { .. }),
-            "{out2:?}"
-        );
+/// An amap of `slots` slots (kernel padding) with an anon in each of
+/// `filled`, and whose single reference covers `[first, slots)`: the
+/// slots before `first` were referenced by a piece of the entry that is
+/// gone (split off, then dropped).
+fn amap_with_aref(slots: usize, first: usize) -> (amap::AmapHandle, Vec<anon::AnonRef>) {
+    let a = amap::create(slots, PoolFlags::WAITOK).unwrap();
+    let mut anons = Vec::new();
+    for slot in first..slots {
+        let an = anon::alloc(anon::Fill::Zero, PoolFlags::WAITOK).unwrap();
+        amap::add(a, slot, an, false).unwrap();
+        anons.push(an);
     }
-    amap::check(a).unwrap();
-    let len = 4 + 2 + usize::from(new_off >= 1);
-    amap::remove_ref(a, amap_offset_after(a, len), len);
+    if first > 0 {
+        amap::split_ref(a, 0, first);
+        amap::remove_ref(a, 0, first);
+    }
+    assert_eq!(amap::refs(a), 1);
+    (a, anons)
 }
 
-/// The first referenced slot of an amap whose single aref is `len` slots
-/// and ends at its last slot (for cleaning up after extend tests).
-fn amap_offset_after(a: amap::AmapHandle, len: usize) -> usize {
-    (0..)
-        .find(|&s| amap::page_refs(a, s) > 0)
-        .map(|s| s.min(usize::MAX - len))
-        .unwrap()
+/// After a backward extension by `more` to `new_offset`: the old pages
+/// sit `more` slots above the new offset, in order; the new slots are
+/// empty and referenced.
+fn assert_moved(a: amap::AmapHandle, anons: &[anon::AnonRef], new_offset: usize, more: usize) {
+    amap::check(a).unwrap();
+    for s in new_offset..new_offset + more {
+        assert_eq!(amap::lookup(a, s), None, "a gained slot holds nothing");
+        assert_eq!(amap::page_refs(a, s), 1, "a gained slot is referenced");
+    }
+    for (i, &an) in anons.iter().enumerate() {
+        assert_eq!(
+            amap::lookup(a, new_offset + more + i),
+            Some(an),
+            "page {i} kept its anon"
+        );
+    }
+}
+
+#[ktest]
+fn amap_extend_backwards_case_1_lowers_the_offset() {
+    // The aref starts at slot 2: two free slots below it.
+    let (a, anons) = amap_with_aref(6, 2);
+    let out = amap::extend(a, 2, 4, 2, false).unwrap();
+    assert_eq!(out, amap::ExtendOutcome::AdjustedOffset { new_offset: 0 });
+    assert_moved(a, &anons, 0, 2);
+    amap::remove_ref(a, 0, 6);
+}
+
+#[ktest]
+fn amap_extend_backwards_case_2_slides_into_the_padding() {
+    // 8 slots with 2 of padding after them (create pads by a quarter):
+    // the aref at 0 grows by 2 into the padding, sliding up.
+    let (a, anons) = amap_with_aref(8, 0);
+    let out = amap::extend(a, 0, 8, 2, false).unwrap();
+    assert_eq!(out, amap::ExtendOutcome::SlidSlots { new_offset: 0 });
+    assert_moved(a, &anons, 0, 2);
+    // The next backward extension by what the slide left below would be
+    // case 1 again; here nothing is left, so one more slot reallocates.
+    let out = amap::extend(a, 0, 10, 1, false).unwrap();
+    assert!(
+        matches!(out, amap::ExtendOutcome::Reallocated { .. }),
+        "{out:?}"
+    );
+    let off = out.new_offset();
+    amap::check(a).unwrap();
+    amap::remove_ref(a, off, 11);
+}
+
+#[ktest]
+fn amap_extend_backwards_case_3_reallocates_with_room_in_front() {
+    // 8 slots, 2 of padding: 3 more do not fit.
+    let (a, anons) = amap_with_aref(8, 0);
+    let out = amap::extend(a, 0, 8, 3, false).unwrap();
+    let amap::ExtendOutcome::Reallocated { new_offset } = out else {
+        panic!("expected a reallocation, got {out:?}");
+    };
+    assert!(
+        new_offset > 0,
+        "the new arrays keep padding in front for later growth"
+    );
+    assert_moved(a, &anons, new_offset, 3);
+    // And that padding makes the next backward extension case 1.
+    let out = amap::extend(a, new_offset, 11, 1, false).unwrap();
+    assert_eq!(
+        out,
+        amap::ExtendOutcome::AdjustedOffset {
+            new_offset: new_offset - 1
+        }
+    );
+    amap::remove_ref(a, new_offset - 1, 12);
 }
 
 #[ktest]
@@ -648,12 +701,37 @@ fn anonymous_object_pages_are_owned_zero_filled_and_freed_with_the_object() {
 }
 
 #[ktest]
-fn pager_results_map_to_linux_errno_values() {
-    use object::PagerError::*;
+fn a_fault_past_the_end_of_an_object_is_an_io_error_the_program_sees_as_sigbus() {
+    use crate::arch::x86_64::trap::{FaultCause, PageFaultCode};
+    let vs = space();
+    let obj = object::aobj_create(PAGE + 10).unwrap();
+    let a = vs.map_object(obj, 0, 4 * PAGE, RO, false).unwrap();
+    object::drop_ref(obj);
     assert_eq!(
-        [Error.errno(), Again.errno(), Busy.errno(), Refault.errno()],
-        [5, 11, 16, 0]
+        fault::fault(&vs, a + PAGE + 5, VmProt::READ, false),
+        Ok(()),
+        "the partial last page"
     );
+    assert_eq!(
+        fault::fault(&vs, a + 2 * PAGE, VmProt::READ, false),
+        Err(KernError::Io),
+        "a page wholly past the end: the pager's error"
+    );
+    assert_eq!(
+        fault::fault(&vs, a + 5 * PAGE, VmProt::READ, false),
+        Err(KernError::Fault),
+        "past the mapping"
+    );
+    // The trap handler's view: Io is SIGBUS, a hole SIGSEGV/MAPERR.
+    vs.activate();
+    let user_read = PageFaultCode(PageFaultCode::USER);
+    let past_end = fault::user_fault(a + 3 * PAGE, user_read);
+    let hole = fault::user_fault(a + 6 * PAGE, user_read);
+    let write_ro = fault::user_fault(a, PageFaultCode(PageFaultCode::USER | PageFaultCode::WRITE));
+    Vmspace::deactivate();
+    assert_eq!(past_end, Err(FaultCause::Io));
+    assert_eq!(hole, Err(FaultCause::Unmapped));
+    assert_eq!(write_ro, Err(FaultCause::Protection));
 }
 
 #[ktest]

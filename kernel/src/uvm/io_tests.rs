@@ -331,7 +331,9 @@ fn a_write_beside_a_wired_copy_keeps_the_wiring_and_leaks_nothing() {
         poke(&tracee, a + i * PAGE + 10, 0x40 + i as u8).unwrap();
     }
     let locker = tracee.fork().unwrap();
-    locker.mlock(a, a + 4 * PAGE).unwrap();
+    locker
+        .mlock(a, a + 4 * PAGE, crate::uvm::wiring::Populate::Now, true)
+        .unwrap();
     let wired = locker.pmap.wired_count();
     assert_eq!(wired, 4);
     let locked_pa = locker.pmap.extract(a).unwrap();

@@ -112,6 +112,33 @@ pub struct EntryInfo {
 }
 
 impl EntryInfo {
+    /// A shared mapping (MAP_SHARED of a file or of anonymous memory):
+    /// writes go to the object, which others see. Private mappings are
+    /// anonymous memory alone, or an object copied on write.
+    pub fn is_shared_mapping(&self) -> bool {
+        self.backing.object.is_some() && !self.flags.contains(EntryFlags::COPY_ON_WRITE)
+    }
+
+    /// Private anonymous memory (no object behind it at all).
+    pub fn is_private_anon(&self) -> bool {
+        self.backing.object.is_none()
+    }
+
+    /// The inheritance a mapping of this kind starts with (MADV_DOFORK
+    /// goes back to it): share for shared mappings, copy otherwise.
+    pub fn natural_inherit(&self) -> Inherit {
+        if self.is_shared_mapping() {
+            Inherit::Share
+        } else {
+            Inherit::Copy
+        }
+    }
+
+    /// Locked by the program (mlock), whether or not its pages are in yet.
+    pub fn is_locked(&self) -> bool {
+        self.flags.contains(EntryFlags::USER_WIRED)
+    }
+
     fn of(e: &MapEntry) -> Self {
         EntryInfo {
             start: e.start,
@@ -192,6 +219,11 @@ struct MapInner {
     map: vm::Map<Handle>,
     entries: PoolArena<MapEntry>,
     layout: Option<UserLayout>,
+    /// Changes made under the write lock (debug builds: every
+    /// `FULL_CHECK_EVERY`-th one is followed by a full invariant check).
+    changes: u64,
+    /// Entries removed by `unmap` and not reaped yet (still allocated).
+    dead: usize,
 }
 
 impl MapInner {
@@ -225,6 +257,8 @@ pub enum MapKind {
 /// An address map.
 pub struct VmMap {
     inner: RwLock<MapInner>,
+    /// The user layout (never changes: read without the lock).
+    layout: Option<UserLayout>,
 }
 
 /// A request for a new mapping.
@@ -334,12 +368,15 @@ impl VmMap {
             MapKind::User => "vm_map",
         };
         VmMap {
+            layout,
             inner: RwLock::new(
                 name,
                 MapInner {
                     map: vm::Map::new(min, max, topdown),
                     entries: PoolArena::new(pool),
                     layout,
+                    changes: 0,
+                    dead: 0,
                 },
             ),
         }
@@ -359,8 +396,12 @@ impl VmMap {
 
     /// Lock the map exclusively (vm_map_lock).
     pub fn write(&self) -> MapWrite<'_> {
+        let g = self.inner.write();
+        let stamp = g.map.timestamp();
         MapWrite {
-            g: self.inner.write(),
+            g,
+            stamp,
+            changed: None,
         }
     }
 
@@ -383,7 +424,11 @@ impl VmMap {
             let next = {
                 let mut w = self.write();
                 let (_, mut store) = w.g.store(PoolFlags::WAITOK);
-                dead.removed.pop(&mut store).map(|e| EntryInfo::of(&e))
+                let e = dead.removed.pop(&mut store).map(|e| EntryInfo::of(&e));
+                if e.is_some() {
+                    w.g.dead -= 1;
+                }
+                e
             };
             match next {
                 Some(info) => f(info),
@@ -477,7 +522,7 @@ impl VmMap {
     }
 
     pub fn layout(&self) -> Option<UserLayout> {
-        self.read().g.layout
+        self.layout
     }
 
     /// Times a thread had to sleep for this map's lock (statistics).
@@ -520,6 +565,40 @@ impl MapRead<'_> {
         }
     }
 
+    /// Visit the entries overlapping `[start, end)` in address order (not
+    /// clipped: the first and last may reach beyond the range). `f`
+    /// returns false to stop.
+    pub fn entries_in(&self, start: Vaddr, end: Vaddr, mut f: impl FnMut(&EntryInfo) -> bool) {
+        let (map, store) = self.g.ro();
+        for h in map.entries_in(&store, start, end) {
+            if !f(&EntryInfo::of(vm::EntryStore::get(&store, h))) {
+                break;
+            }
+        }
+    }
+
+    /// True if nothing is mapped in `[start, end)`.
+    pub fn is_free(&self, start: Vaddr, end: Vaddr) -> bool {
+        let mut any = false;
+        self.entries_in(start, end, |_| {
+            any = true;
+            false
+        });
+        !any
+    }
+
+    /// For an unmapped `addr`: the entry below it and the one above it.
+    pub fn around(&self, addr: Vaddr) -> (Option<EntryInfo>, Option<EntryInfo>) {
+        let (map, store) = self.g.ro();
+        let above = map.entries_in(&store, addr, map.max()).next();
+        let below = match above {
+            Some(h) => map.prev(&store, h),
+            None => map.last(&store),
+        };
+        let info = |h| EntryInfo::of(vm::EntryStore::get(&store, h));
+        (below.map(info), above.map(info))
+    }
+
     pub fn nentries(&self) -> usize {
         self.g.map.nentries()
     }
@@ -534,11 +613,67 @@ impl MapRead<'_> {
 }
 
 /// A map locked exclusively: every change goes through here.
+///
+/// In debug builds the map's invariants are checked when the lock is
+/// released after a change: the entries around the changed range every
+/// time (`vmmap::Map::check_around`, O(k log n)), and the whole map
+/// (`vmmap::Map::check`, O(n)) when it is small or every
+/// `FULL_CHECK_EVERY`-th change, so that a map of 20,000 entries does not
+/// make every mmap linear.
 pub struct MapWrite<'a> {
     g: WriteGuard<'a, MapInner>,
+    /// The map's timestamp when the lock was taken.
+    stamp: u64,
+    /// The union of the ranges changed meanwhile.
+    changed: Option<(Vaddr, Vaddr)>,
+}
+
+/// Maps of at most this many entries are checked in full after every
+/// change (debug builds).
+const FULL_CHECK_ENTRIES: usize = 64;
+/// Larger maps get a full check every this many changes.
+const FULL_CHECK_EVERY: u64 = 256;
+
+impl Drop for MapWrite<'_> {
+    fn drop(&mut self) {
+        if !cfg!(debug_assertions) || self.g.map.timestamp() == self.stamp {
+            return;
+        }
+        self.g.changes += 1;
+        let full = self.g.map.nentries() <= FULL_CHECK_ENTRIES
+            || self.g.changes.is_multiple_of(FULL_CHECK_EVERY);
+        let (lo, hi) = self.changed.unwrap_or((self.g.map.min(), self.g.map.max()));
+        let r = if full {
+            self.check_invariants()
+        } else {
+            let (map, store) = self.g.ro();
+            map.check_around(&store, lo, hi)
+        };
+        if let Err(e) = r {
+            panic!("vm_map invariant broken by a change in {lo:#x}..{hi:#x}: {e}");
+        }
+    }
 }
 
 impl MapWrite<'_> {
+    /// Note that `[start, end)` changed (for the check at unlock).
+    fn note(&mut self, start: Vaddr, end: Vaddr) {
+        self.changed = Some(match self.changed {
+            Some((lo, hi)) => (lo.min(start), hi.max(end)),
+            None => (start, end),
+        });
+    }
+
+    /// Visit the entries overlapping `[start, end)` (see `MapRead::entries_in`).
+    pub fn entries_in(&self, start: Vaddr, end: Vaddr, mut f: impl FnMut(&EntryInfo) -> bool) {
+        let (map, store) = self.g.ro();
+        for h in map.entries_in(&store, start, end) {
+            if !f(&EntryInfo::of(vm::EntryStore::get(&store, h))) {
+                break;
+            }
+        }
+    }
+
     /// Establish a mapping (uvm_map). Returns its address.
     pub fn map(&mut self, req: MapRequest) -> KResult<Vaddr> {
         let m = &mut *self.g;
@@ -560,14 +695,21 @@ impl MapWrite<'_> {
             backing: req.backing,
             merge: req.merge,
         };
+        let len = req.len;
         let (map, mut store) = m.store(flags_for(req.nowait));
-        map.map(&mut store, vreq).map_err(map_err)
+        let r = map.map(&mut store, vreq).map_err(map_err);
+        if let Ok(a) = r {
+            self.note(a, a + len);
+        }
+        r
     }
 
     /// Remove the mappings in `[start, end)`; see `VmMap::unmap`.
     pub fn unmap(&mut self, start: Vaddr, end: Vaddr) -> KResult<DeadEntries> {
         let (map, mut store) = self.g.store(PoolFlags::WAITOK);
         let removed = map.unmap(&mut store, start, end).map_err(map_err)?;
+        self.g.dead += removed.len();
+        self.note(start, end);
         Ok(DeadEntries { removed })
     }
 
@@ -580,18 +722,25 @@ impl MapWrite<'_> {
     ) -> KResult<()> {
         let (map, mut store) = self.g.store(PoolFlags::WAITOK);
         map.protect(&mut store, start, end, from_prot(prot), set_max)
-            .map_err(map_err)
+            .map_err(map_err)?;
+        self.note(start, end);
+        Ok(())
     }
 
     pub fn inherit(&mut self, start: Vaddr, end: Vaddr, inherit: Inherit) -> KResult<()> {
         let (map, mut store) = self.g.store(PoolFlags::WAITOK);
         map.inherit(&mut store, start, end, inherit)
-            .map_err(map_err)
+            .map_err(map_err)?;
+        self.note(start, end);
+        Ok(())
     }
 
     pub fn advise(&mut self, start: Vaddr, end: Vaddr, advice: Advice) -> KResult<()> {
         let (map, mut store) = self.g.store(PoolFlags::WAITOK);
-        map.advise(&mut store, start, end, advice).map_err(map_err)
+        map.advise(&mut store, start, end, advice)
+            .map_err(map_err)?;
+        self.note(start, end);
+        Ok(())
     }
 
     /// The entry containing `addr` (may splay).
@@ -616,15 +765,20 @@ impl MapWrite<'_> {
     /// dropping the lock between entries; `f` must not use the map).
     pub fn reap_locked(&mut self, mut dead: DeadEntries, mut f: impl FnMut(EntryInfo)) {
         let (_, mut store) = self.g.store(PoolFlags::WAITOK);
+        let mut n = 0;
         while let Some(e) = dead.removed.pop(&mut store) {
+            n += 1;
             f(EntryInfo::of(&e));
         }
+        self.g.dead -= n;
     }
 
     /// Split entries so that `start` and `end` are entry boundaries.
     pub fn clip(&mut self, start: Vaddr, end: Vaddr) -> KResult<()> {
         let (map, mut store) = self.g.store(PoolFlags::WAITOK);
-        map.clip(&mut store, start, end).map_err(map_err)
+        map.clip(&mut store, start, end).map_err(map_err)?;
+        self.note(start, end);
+        Ok(())
     }
 
     /// Visit every entry in address order (a long walk: it repairs the
@@ -646,6 +800,7 @@ impl MapWrite<'_> {
         end: Vaddr,
         mut f: impl FnMut(&mut MapEntry),
     ) -> KResult<()> {
+        self.note(start, end);
         let (map, mut store) = self.g.store(PoolFlags::WAITOK);
         map.clip(&mut store, start, end).map_err(map_err)?;
         let mut cur = map.lookup(&mut store, start);
@@ -677,7 +832,7 @@ impl MapWrite<'_> {
     pub fn check_invariants(&mut self) -> Result<(), &'static str> {
         let (map, mut store) = self.g.store(PoolFlags::WAITOK);
         map.check(&mut store)?;
-        if store.arena.len() != map.nentries() {
+        if store.arena.len() != map.nentries() + self.g.dead {
             return Err("map entry count disagrees with the entries allocated");
         }
         Ok(())

@@ -1,42 +1,72 @@
-//! The VM system calls (NetBSD's uvm_mmap.c): mmap, munmap, mprotect,
-//! madvise, minherit, brk, mremap, the mlock family, mincore and msync,
-//! with Linux's arguments, semantics and errno values.
+//! The VM system calls (NetBSD's uvm_mmap.c), with Linux's arguments,
+//! semantics and errno values: this module has mmap, munmap and mprotect,
+//! the table of all of them, and what they share (argument checks, errno
+//! mapping); `brk`, `madvise` (and Ferrite's minherit), `mremap`, `mlock`
+//! (the lock family and RLIMIT_MEMLOCK) and `mquery` (mincore, msync) have
+//! the others.
 //!
 //! - mmap: anonymous private memory (zero-fill on demand, amaps created on
 //!   first fault), shared anonymous memory (an anonymous object, inherited
 //!   shared across fork), private file mappings (copy-on-write over the
 //!   file's object) and shared ones (writes reach the file's pages, so
-//!   read(2) and other mappings see them). MAP_FIXED replaces what was
-//!   there as one change (`Vmspace::map_replace`); MAP_FIXED_NOREPLACE
-//!   fails with EEXIST instead; a hint is honoured when its range is free
-//!   and never clobbers; without one, mappings go topdown below the stack.
-//!   MAP_POPULATE faults the pages in, MAP_LOCKED locks them; MAP_STACK,
-//!   MAP_GROWSDOWN, MAP_NORESERVE and friends are accepted. Write implies
-//!   read on x86; execute is enforced through NX.
-//! - Every call validates everything before it changes anything, so a
-//!   failed call leaves the address space as it was.
+//!   read(2) and other mappings see them; a descriptor not open for
+//!   writing gives a maximum protection without write). MAP_FIXED replaces
+//!   what was there as one change (`Vmspace::map_replace`);
+//!   MAP_FIXED_NOREPLACE fails with EEXIST instead; a hint (rounded down
+//!   to its page, as x86 does) is honoured when its range is free and
+//!   never clobbers; MAP_32BIT searches the second GiB bottom-up; without
+//!   any, mappings go topdown below the stack. MAP_POPULATE faults the
+//!   pages in, MAP_LOCKED (or mlockall(MCL_FUTURE)) locks them; MAP_STACK,
+//!   MAP_GROWSDOWN, MAP_NORESERVE and the other legacy flags are accepted.
+//!   Protection bits mmap does not know are ignored (as Linux does);
+//!   mprotect refuses them.
+//! - The checks are made in Linux's order (the offset, then the
+//!   descriptor, then the length, placement, the mapping type and the
+//!   file's modes), so a call with several bad arguments gets Linux's
+//!   errno; every check comes before any change, so a failed call leaves
+//!   the address space as it was (Linux's mprotect applies itself up to a
+//!   hole or a refused entry; Ferrite's changes nothing then).
 
-use super::map::{Advice, Backing, EntryFlags, Inherit, MapRequest, ObjectRef};
-use super::vmspace::{PAGE, Vmspace};
+use super::map::{Backing, EntryFlags, Inherit, MapRequest, ObjectRef};
+use super::vmspace::{FUTURE_NONE, FUTURE_ONFAULT, PAGE, Vmspace};
+use super::wiring::{Inaccessible, Populate};
 use super::{Vaddr, VmProt, object};
 use crate::arch::x86_64::usermode::USER_END;
 use crate::kern::error::KernError;
 use crate::kern::syscall::trace::Arg;
 use crate::kern::syscall::{Errno, SysResult, SyscallCtx};
 use alloc::sync::Arc;
-use alloc::vec;
-use core::sync::atomic::Ordering;
 use ferrite_abi::mman as m;
-use ferrite_abi::resource::RLIMIT_MEMLOCK;
 use ferrite_abi::syscall as nr;
 
-/// Ferrite's minherit(2), NetBSD's inheritance values directly.
-pub const SYS_FERRITE_MINHERIT: u64 = 1000;
-/// minherit values (NetBSD's).
-pub const MAP_INHERIT_SHARE: i32 = 0;
-pub const MAP_INHERIT_COPY: i32 = 1;
-pub const MAP_INHERIT_NONE: i32 = 2;
-pub const MAP_INHERIT_ZERO: i32 = 4;
+/// Linux's TASK_SIZE on x86_64 with 4-level paging: the user half less
+/// its last page (the end of Ferrite's user maps too).
+pub const TASK_SIZE: u64 = USER_END - PAGE;
+
+/// Where MAP_32BIT mappings go on x86_64 (Linux's window: the second GiB,
+/// searched bottom-up).
+const MAP_32BIT_START: u64 = 0x4000_0000;
+const MAP_32BIT_END: u64 = 0x8000_0000;
+
+/// The flags MAP_SHARED_VALIDATE accepts for a file (Linux's
+/// LEGACY_MAP_MASK: the RAM file system supports nothing more).
+const LEGACY_MAP_MASK: i32 = m::MAP_SHARED
+    | m::MAP_PRIVATE
+    | m::MAP_FIXED
+    | m::MAP_ANONYMOUS
+    | m::MAP_DENYWRITE
+    | m::MAP_EXECUTABLE
+    | m::MAP_UNINITIALIZED
+    | m::MAP_GROWSDOWN
+    | m::MAP_LOCKED
+    | m::MAP_NORESERVE
+    | m::MAP_POPULATE
+    | m::MAP_NONBLOCK
+    | m::MAP_STACK
+    | m::MAP_HUGETLB
+    | m::MAP_32BIT
+    | (21 << 26) // MAP_HUGE_2MB
+    | (30 << 26); // MAP_HUGE_1GB
 
 pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
     crate::sys!(
@@ -62,56 +92,73 @@ pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
     crate::sys!(
         nr::SYS_madvise,
         "madvise",
-        sys_madvise,
+        super::madvise::sys_madvise,
         [Arg::Hex, Arg::Hex, Arg::Int]
     ),
     crate::sys!(
-        SYS_FERRITE_MINHERIT,
+        super::madvise::SYS_FERRITE_MINHERIT,
         "minherit",
-        sys_minherit,
+        super::madvise::sys_minherit,
         [Arg::Hex, Arg::Hex, Arg::Int]
     ),
-    crate::sys!(nr::SYS_brk, "brk", sys_brk, [Arg::Hex]),
+    crate::sys!(nr::SYS_brk, "brk", super::brk::sys_brk, [Arg::Hex]),
     crate::sys!(
         nr::SYS_mremap,
         "mremap",
-        sys_mremap,
+        super::mremap::sys_mremap,
         [Arg::Hex, Arg::Hex, Arg::Hex, Arg::Int, Arg::Hex]
     ),
-    crate::sys!(nr::SYS_mlock, "mlock", sys_mlock, [Arg::Hex, Arg::Hex]),
+    crate::sys!(
+        nr::SYS_mlock,
+        "mlock",
+        super::mlock::sys_mlock,
+        [Arg::Hex, Arg::Hex]
+    ),
     crate::sys!(
         nr::SYS_mlock2,
         "mlock2",
-        sys_mlock2,
+        super::mlock::sys_mlock2,
         [Arg::Hex, Arg::Hex, Arg::Int]
     ),
     crate::sys!(
         nr::SYS_munlock,
         "munlock",
-        sys_munlock,
+        super::mlock::sys_munlock,
         [Arg::Hex, Arg::Hex]
     ),
-    crate::sys!(nr::SYS_mlockall, "mlockall", sys_mlockall, [Arg::Int]),
-    crate::sys!(nr::SYS_munlockall, "munlockall", sys_munlockall, []),
+    crate::sys!(
+        nr::SYS_mlockall,
+        "mlockall",
+        super::mlock::sys_mlockall,
+        [Arg::Int]
+    ),
+    crate::sys!(
+        nr::SYS_munlockall,
+        "munlockall",
+        super::mlock::sys_munlockall,
+        []
+    ),
     crate::sys!(
         nr::SYS_mincore,
         "mincore",
-        sys_mincore,
+        super::mquery::sys_mincore,
         [Arg::Hex, Arg::Hex, Arg::Hex]
     ),
     crate::sys!(
         nr::SYS_msync,
         "msync",
-        sys_msync,
+        super::mquery::sys_msync,
         [Arg::Hex, Arg::Hex, Arg::Int]
     ),
 ];
 
-fn vmspace() -> Result<Arc<Vmspace>, Errno> {
+/// The calling thread's address space.
+pub(super) fn vmspace() -> Result<Arc<Vmspace>, Errno> {
     crate::kern::sched::curlwp().vmspace().ok_or(Errno::EINVAL)
 }
 
-fn errno(e: KernError) -> Errno {
+/// A VM error as the program sees it.
+pub(super) fn errno(e: KernError) -> Errno {
     match e {
         KernError::NoMem | KernError::NoSpace => Errno::ENOMEM,
         KernError::Access => Errno::EACCES,
@@ -121,50 +168,64 @@ fn errno(e: KernError) -> Errno {
     }
 }
 
-/// PROT_* to VmProt (write implies read on x86). EINVAL for unknown bits.
-fn prot_of(prot: i32) -> Result<VmProt, Errno> {
-    if prot & !(m::PROT_READ | m::PROT_WRITE | m::PROT_EXEC) != 0 {
-        return Err(Errno::EINVAL);
-    }
+/// PROT_READ/WRITE/EXEC as a VmProt, as asked (the MMU's implications are
+/// the fault routine's business); other bits are dropped.
+pub(super) fn vm_prot(prot: i32) -> VmProt {
     let mut p = VmProt::empty();
     if prot & m::PROT_READ != 0 {
         p |= VmProt::READ;
     }
     if prot & m::PROT_WRITE != 0 {
-        p |= VmProt::WRITE | VmProt::READ;
+        p |= VmProt::WRITE;
     }
     if prot & m::PROT_EXEC != 0 {
         p |= VmProt::EXECUTE;
     }
-    Ok(p)
+    p
 }
 
-/// Page-align a length, or ENOMEM if it would wrap.
-fn round_len(len: u64) -> Result<u64, Errno> {
-    len.checked_add(PAGE - 1)
-        .map(|l| l & !(PAGE - 1))
-        .ok_or(Errno::ENOMEM)
+/// Page-align a length, or `None` if that wraps.
+pub(super) fn round_len(len: u64) -> Option<u64> {
+    len.checked_add(PAGE - 1).map(|l| l & !(PAGE - 1))
 }
 
-/// A page-aligned user range `[addr, addr + len)` for munmap/mprotect/...:
-/// EINVAL for an unaligned address, `out` for a range leaving the user half.
-fn user_range(addr: u64, len: u64, out: Errno) -> Result<(Vaddr, Vaddr), Errno> {
-    if addr % PAGE != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let len = round_len(len)?;
-    let end = addr.checked_add(len).ok_or(out)?;
-    if end > USER_END {
-        return Err(out);
-    }
-    Ok((addr, end))
+/// Visit the entries covering `[start, end)` in address order: `hole`
+/// for the first unmapped page met (before any entry after it is
+/// visited), or the first error `f` returns.
+pub(super) fn scan(
+    vs: &Vmspace,
+    start: Vaddr,
+    end: Vaddr,
+    hole: Errno,
+    mut f: impl FnMut(&super::map::EntryInfo) -> Result<(), Errno>,
+) -> Result<(), Errno> {
+    let mut at = start;
+    let mut r = Ok(());
+    vs.map.read().entries_in(start, end, |e| {
+        if e.start > at {
+            r = Err(hole);
+            return false;
+        }
+        if let Err(err) = f(e) {
+            r = Err(err);
+            return false;
+        }
+        at = e.end;
+        true
+    });
+    r?;
+    if at < end { Err(hole) } else { Ok(()) }
 }
 
 /// What a new mapping is backed by.
 enum Source {
     Anon,
     SharedAnon,
-    File { obj: object::ObjRef, offset: u64 },
+    File {
+        obj: object::ObjRef,
+        offset: u64,
+        writable: bool,
+    },
 }
 
 /// mmap(addr, len, prot, flags, fd, offset)
@@ -177,100 +238,131 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>) -> SysResult {
         ctx.arg(4) as i32,
         ctx.arg(5),
     );
-    let known = m::MAP_TYPE
-        | m::MAP_FIXED
-        | m::MAP_ANONYMOUS
-        | m::MAP_32BIT
-        | m::MAP_GROWSDOWN
-        | m::MAP_DENYWRITE
-        | m::MAP_EXECUTABLE
-        | m::MAP_LOCKED
-        | m::MAP_NORESERVE
-        | m::MAP_POPULATE
-        | m::MAP_NONBLOCK
-        | m::MAP_STACK
-        | m::MAP_HUGETLB
-        | m::MAP_SYNC
-        | m::MAP_FIXED_NOREPLACE
-        | m::MAP_UNINITIALIZED;
-    let kind = flags & m::MAP_TYPE;
-    let shared = match kind {
-        m::MAP_SHARED => true,
-        m::MAP_PRIVATE => false,
-        m::MAP_SHARED_VALIDATE => {
-            if flags & !known != 0 {
-                return Err(Errno::EOPNOTSUPP);
-            }
-            true
-        }
-        _ => return Err(Errno::EINVAL),
-    };
-    if len == 0 {
-        return Err(Errno::EINVAL);
-    }
-    let len = round_len(len)?;
-    if len > USER_END {
-        // More than the user half holds (Linux: TASK_SIZE).
-        return Err(Errno::ENOMEM);
-    }
+    // x86's sys_mmap takes the offset in bytes: it must be page aligned.
     if off % PAGE != 0 {
         return Err(Errno::EINVAL);
     }
+    let anonymous = flags & m::MAP_ANONYMOUS != 0;
+    // The descriptor comes before any other argument.
+    let file = if anonymous {
+        None
+    } else {
+        Some(crate::kern::proc::curproc().files.lock().get(fd)?)
+    };
     if flags & m::MAP_HUGETLB != 0 {
+        // No huge pages are reserved (an anonymous request runs out of
+        // them); no file here lives on hugetlbfs.
+        return Err(if anonymous {
+            Errno::ENOMEM
+        } else {
+            Errno::EINVAL
+        });
+    }
+    if len == 0 {
         return Err(Errno::EINVAL);
     }
-    let vprot = prot_of(prot)?;
-    let fixed = flags & m::MAP_FIXED != 0;
-    let noreplace = flags & m::MAP_FIXED_NOREPLACE != 0;
-    if (fixed || noreplace) && addr % PAGE != 0 {
-        return Err(Errno::EINVAL);
-    }
-    if (fixed || noreplace) && addr.checked_add(len).is_none_or(|e| e > USER_END) {
+    let len = round_len(len).ok_or(Errno::ENOMEM)?;
+    if len > TASK_SIZE {
         return Err(Errno::ENOMEM);
     }
-
-    let source = if flags & m::MAP_ANONYMOUS != 0 {
-        if shared {
-            Source::SharedAnon
-        } else {
-            Source::Anon
+    let noreplace = flags & m::MAP_FIXED_NOREPLACE != 0;
+    let fixed = flags & m::MAP_FIXED != 0 || noreplace;
+    if fixed {
+        if addr > TASK_SIZE - len {
+            return Err(Errno::ENOMEM);
         }
-    } else {
-        let file = crate::kern::proc::curproc().files.lock().get(fd)?;
-        let vn = file.vnode().ok_or(Errno::ENODEV)?.clone();
-        if !file.readable() {
-            return Err(Errno::EACCES);
+        if addr % PAGE != 0 {
+            return Err(Errno::EINVAL);
         }
-        if shared && prot & m::PROT_WRITE != 0 && !file.writable() {
-            return Err(Errno::EACCES);
-        }
-        match vn.object() {
-            Some(obj) => Source::File { obj, offset: off },
-            // A device without pages (/dev/zero): anonymous memory.
-            None if vn.is_zero_device() => {
-                if shared {
-                    Source::SharedAnon
-                } else {
-                    Source::Anon
-                }
-            }
-            None => return Err(Errno::ENODEV),
-        }
-    };
-    if let Source::File { offset, .. } = source
-        && offset.checked_add(len).is_none()
-    {
-        return Err(Errno::EOVERFLOW);
+    }
+    let vs = vmspace()?;
+    let layout = vs.map.layout().ok_or(Errno::EINVAL)?;
+    if fixed && addr < layout.min {
+        // Below mmap_min_addr (Ferrite keeps the first 64 KiB unmapped for
+        // every process, as Linux does for unprivileged ones).
+        return Err(Errno::EPERM);
+    }
+    if noreplace && !vs.is_free(addr, addr + len) {
+        return Err(Errno::EEXIST);
     }
 
-    let vs = vmspace()?;
+    // The mapping type, and for a file its modes.
+    let kind = flags & m::MAP_TYPE;
+    let vprot = vm_prot(prot);
+    let (source, shared) = match file {
+        None => match kind {
+            m::MAP_SHARED if flags & m::MAP_GROWSDOWN != 0 => return Err(Errno::EINVAL),
+            m::MAP_SHARED => (Source::SharedAnon, true),
+            m::MAP_PRIVATE => (Source::Anon, false),
+            _ => return Err(Errno::EINVAL),
+        },
+        Some(file) => {
+            // The offset plus the length must stay within a file's
+            // largest size (MAX_LFS_FILESIZE).
+            if off.checked_add(len).is_none_or(|e| e > i64::MAX as u64) {
+                return Err(Errno::EOVERFLOW);
+            }
+            let shared = match kind {
+                m::MAP_SHARED => true,
+                m::MAP_SHARED_VALIDATE if flags & !LEGACY_MAP_MASK != 0 => {
+                    return Err(Errno::EOPNOTSUPP);
+                }
+                m::MAP_SHARED_VALIDATE => true,
+                m::MAP_PRIVATE => false,
+                _ => return Err(Errno::EINVAL),
+            };
+            if shared && vprot.contains(VmProt::WRITE) && !file.writable() {
+                return Err(Errno::EACCES);
+            }
+            if !file.readable() {
+                return Err(Errno::EACCES);
+            }
+            let vn = file.vnode().ok_or(Errno::ENODEV)?.clone();
+            let source = match vn.object() {
+                Some(obj) => Source::File {
+                    obj,
+                    offset: off,
+                    writable: file.writable(),
+                },
+                // A device without pages (/dev/zero): anonymous memory.
+                None if vn.is_zero_device() => {
+                    if shared {
+                        Source::SharedAnon
+                    } else {
+                        Source::Anon
+                    }
+                }
+                None => return Err(Errno::ENODEV),
+            };
+            if flags & m::MAP_GROWSDOWN != 0 {
+                return Err(Errno::EINVAL);
+            }
+            (source, shared)
+        }
+    };
+
+    // Locking asked for (MAP_LOCKED, or mlockall(MCL_FUTURE)) must be
+    // within RLIMIT_MEMLOCK before anything changes.
+    let future = vs.future_lock();
+    let lock = flags & m::MAP_LOCKED != 0 || future != FUTURE_NONE;
+    if flags & m::MAP_LOCKED != 0 && !super::mlock::can_lock() {
+        return Err(Errno::EPERM);
+    }
+    if lock {
+        super::mlock::future_lock_ok(&vs, len)?;
+    }
+
     let mut req = MapRequest::anon(len, vprot);
     req.max_prot = VmProt::ALL;
     req.merge = matches!(source, Source::Anon);
+    if flags & m::MAP_GROWSDOWN != 0 {
+        req.flags |= EntryFlags::GROWS_DOWN;
+        req.merge = false;
+    }
     match source {
         Source::Anon => {}
         Source::SharedAnon => {
-            let obj = object::aobj_create(len).map_err(errno)?;
+            let obj = object::aobj_create_shared_memory(len).map_err(errno)?;
             req.backing = Backing {
                 amap: None,
                 object: Some(ObjectRef {
@@ -280,7 +372,11 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>) -> SysResult {
             };
             req.inherit = Inherit::Share;
         }
-        Source::File { obj, offset } => {
+        Source::File {
+            obj,
+            offset,
+            writable,
+        } => {
             object::add_ref(obj);
             req.backing = Backing {
                 amap: None,
@@ -291,8 +387,12 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>) -> SysResult {
             };
             if shared {
                 req.inherit = Inherit::Share;
+                if !writable {
+                    // Never writable through this descriptor.
+                    req.max_prot = VmProt::READ | VmProt::EXECUTE;
+                }
             } else {
-                req.flags = EntryFlags::COPY_ON_WRITE;
+                req.flags |= EntryFlags::COPY_ON_WRITE;
             }
         }
     }
@@ -302,473 +402,129 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>) -> SysResult {
         }
     };
     let result = if noreplace {
-        if !vs.is_free(addr, addr + len) {
-            drop_backing(&req);
-            return Err(Errno::EEXIST);
-        }
         vs.map(req.at(addr))
     } else if fixed {
         req.hint = Some(addr);
         vs.map_replace(req)
     } else {
-        // A hint is taken only where the whole range is free.
-        let hinted = addr != 0
-            && addr % PAGE == 0
-            && addr.checked_add(len).is_some_and(|e| e <= USER_END)
-            && vs.is_free(addr, addr + len);
-        if hinted {
-            vs.map(req.at(addr))
-        } else {
-            vs.map(req)
-        }
+        place(&vs, req, addr, flags)
     };
     let at = match result {
         Ok(a) => a,
         Err(e) => {
             drop_backing(&req);
-            return Err(errno(e));
+            return Err(match e {
+                // A request the map cannot hold anywhere.
+                KernError::Inval | KernError::NoSpace => Errno::ENOMEM,
+                e => errno(e),
+            });
         }
     };
-    // Lock (MAP_LOCKED, mlockall(MCL_FUTURE)) or prefault (MAP_POPULATE).
-    let lock = flags & m::MAP_LOCKED != 0 || vs.lock_future.load(Ordering::Relaxed);
+    // Lock or prefault; like Linux's mm_populate, failures here (memory,
+    // a page past the end of a file) are not the call's.
     if lock {
-        if let Err(e) = check_memlock(&vs, at, at + len) {
-            if flags & m::MAP_LOCKED != 0 {
-                let _ = vs.unmap(at, at + len);
-                return Err(e);
-            }
+        let how = if flags & m::MAP_LOCKED == 0 && future == FUTURE_ONFAULT {
+            Populate::OnFault
         } else {
-            let _ = vs.mlock(at, at + len);
-        }
-    } else if flags & m::MAP_POPULATE != 0 && !vprot.is_empty() {
-        let access = if vprot.contains(VmProt::WRITE) && !shared {
-            VmProt::WRITE
-        } else {
-            VmProt::READ
+            Populate::Now
         };
-        let mut va = at;
-        while va < at + len {
-            if super::fault::fault(&vs, va, access, false).is_err() {
-                break;
-            }
-            va += PAGE;
+        if let Err(e) = vs.mlock(at, at + len, how, false)
+            && e == KernError::NoMem
+        {
+            log::debug!("mmap: locking {at:#x}+{len:#x}: out of memory");
         }
+    } else if flags & (m::MAP_POPULATE | m::MAP_NONBLOCK) == m::MAP_POPULATE {
+        let _ = vs.populate(at, at + len, false, Inaccessible::Skip);
     }
     Ok(at as usize)
 }
 
+/// Where an mmap without MAP_FIXED goes: at the hint (rounded down to
+/// its page) if the range is free, else (MAP_32BIT) the lowest free range
+/// of the second GiB, else topdown below the stack.
+fn place(vs: &Vmspace, req: MapRequest, addr: u64, flags: i32) -> Result<Vaddr, KernError> {
+    let len = req.len;
+    let layout = vs.map.layout().ok_or(KernError::Inval)?;
+    let hint = addr & !(PAGE - 1);
+    // A hint below the lowest address becomes the lowest address.
+    let hint = if hint != 0 && hint < layout.min {
+        layout.min
+    } else {
+        hint
+    };
+    if hint != 0 && hint <= TASK_SIZE - len && vs.is_free(hint, hint + len) {
+        return vs.map(req.at(hint));
+    }
+    if flags & m::MAP_32BIT != 0 {
+        let at = vs
+            .map
+            .findspace(len, 0, Some(MAP_32BIT_START), false)
+            .filter(|&a| a >= MAP_32BIT_START && a + len <= MAP_32BIT_END)
+            .ok_or(KernError::NoMem)?;
+        return vs.map(req.at(at));
+    }
+    vs.map(req)
+}
+
 /// munmap(addr, len)
 pub fn sys_munmap(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    if ctx.arg(1) == 0 {
+    let (start, len) = (ctx.arg(0), ctx.arg(1));
+    if start % PAGE != 0 || start > TASK_SIZE || len > TASK_SIZE - start {
         return Err(Errno::EINVAL);
     }
-    let (start, end) = user_range(ctx.arg(0), ctx.arg(1), Errno::EINVAL)?;
-    vmspace()?.unmap(start, end).map_err(errno)?;
+    let len = round_len(len).ok_or(Errno::EINVAL)?;
+    if len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    vmspace()?.unmap(start, start + len).map_err(errno)?;
     Ok(0)
 }
 
 /// mprotect(addr, len, prot)
 pub fn sys_mprotect(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    let prot = ctx.arg(2) as i32;
-    let (start, end) = user_range(ctx.arg(0), ctx.arg(1), Errno::ENOMEM)?;
-    if prot & (m::PROT_GROWSDOWN | m::PROT_GROWSUP) != 0 {
+    let (start, len, prot) = (ctx.arg(0), ctx.arg(1), ctx.arg(2) as i32);
+    if start % PAGE != 0 {
         return Err(Errno::EINVAL);
     }
-    let p = prot_of(prot)?;
-    if start == end {
+    if len == 0 {
         return Ok(0);
     }
+    let end = round_len(len)
+        .and_then(|l| start.checked_add(l))
+        .filter(|&e| e > start)
+        .ok_or(Errno::ENOMEM)?;
+    let grows = prot & (m::PROT_GROWSDOWN | m::PROT_GROWSUP);
+    if grows == m::PROT_GROWSDOWN | m::PROT_GROWSUP {
+        return Err(Errno::EINVAL);
+    }
+    let prot = prot & !grows;
+    if prot & !(m::PROT_READ | m::PROT_WRITE | m::PROT_EXEC | m::PROT_SEM) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let p = vm_prot(prot);
     let vs = vmspace()?;
-    if !vs.is_mapped(start, end) {
-        return Err(Errno::ENOMEM);
-    }
-    vs.protect(start, end, p).map_err(errno)?;
-    Ok(0)
-}
-
-/// madvise(addr, len, advice)
-pub fn sys_madvise(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    let advice = ctx.arg(2) as i32;
-    let (start, end) = user_range(ctx.arg(0), ctx.arg(1), Errno::EINVAL)?;
-    let known = matches!(
-        advice,
-        m::MADV_NORMAL
-            | m::MADV_RANDOM
-            | m::MADV_SEQUENTIAL
-            | m::MADV_WILLNEED
-            | m::MADV_DONTNEED
-            | m::MADV_FREE
-            | m::MADV_DONTFORK
-            | m::MADV_DOFORK
-            | m::MADV_WIPEONFORK
-            | m::MADV_KEEPONFORK
-            | m::MADV_MERGEABLE
-            | m::MADV_UNMERGEABLE
-            | m::MADV_HUGEPAGE
-            | m::MADV_NOHUGEPAGE
-            | m::MADV_DONTDUMP
-            | m::MADV_DODUMP
-            | m::MADV_COLD
-            | m::MADV_PAGEOUT
-    );
-    if !known {
-        return Err(Errno::EINVAL);
-    }
-    if start == end {
-        return Ok(0);
-    }
-    let vs = vmspace()?;
-    if !vs.is_mapped(start, end) {
-        return Err(Errno::ENOMEM);
-    }
-    let r = match advice {
-        m::MADV_NORMAL => vs.map.advise(start, end, Advice::Normal),
-        m::MADV_RANDOM => vs.map.advise(start, end, Advice::Random),
-        m::MADV_SEQUENTIAL => vs.map.advise(start, end, Advice::Sequential),
-        m::MADV_DONTNEED | m::MADV_FREE => vs.dontneed(start, end),
-        m::MADV_DONTFORK => vs.map.inherit(start, end, Inherit::None),
-        m::MADV_DOFORK | m::MADV_KEEPONFORK => vs.map.inherit(start, end, Inherit::Copy),
-        m::MADV_WIPEONFORK => vs.map.inherit(start, end, Inherit::Zero),
-        // WILLNEED and the hints without a meaning here are accepted.
-        _ => Ok(()),
-    };
-    r.map_err(errno)?;
-    Ok(0)
-}
-
-/// minherit(addr, len, inherit) (Ferrite only: NetBSD's values).
-pub fn sys_minherit(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    let (start, end) = user_range(ctx.arg(0), ctx.arg(1), Errno::EINVAL)?;
-    let inherit = match ctx.arg(2) as i32 {
-        MAP_INHERIT_SHARE => Inherit::Share,
-        MAP_INHERIT_COPY => Inherit::Copy,
-        MAP_INHERIT_NONE => Inherit::None,
-        MAP_INHERIT_ZERO => Inherit::Zero,
-        _ => return Err(Errno::EINVAL),
-    };
-    let vs = vmspace()?;
-    if !vs.is_mapped(start, end) {
-        return Err(Errno::EINVAL);
-    }
-    vs.map.inherit(start, end, inherit).map_err(errno)?;
-    Ok(0)
-}
-
-/// brk(addr): the new break, or the old one when it cannot move there
-/// (the raw system call never fails).
-pub fn sys_brk(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    let vs = vmspace()?;
-    let want = ctx.arg(0);
-    let old = vs.brk();
-    if want == 0 {
-        return Ok(old as usize);
-    }
-    let grew = want > old;
-    match vs.set_brk(want) {
-        Ok(b) => {
-            if grew && vs.lock_future.load(Ordering::Relaxed) {
-                let lo = old.next_multiple_of(PAGE);
-                let hi = b.next_multiple_of(PAGE);
-                if hi > lo {
-                    let _ = vs.mlock(lo, hi);
-                }
-            }
-            Ok(b as usize)
-        }
-        Err(_) => Ok(old as usize),
-    }
-}
-
-/// mremap(old, old_len, new_len, flags, new_addr)
-pub fn sys_mremap(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    let (old, old_len, new_len, flags, new_addr) = (
-        ctx.arg(0),
-        ctx.arg(1),
-        ctx.arg(2),
-        ctx.arg(3) as i32,
-        ctx.arg(4),
-    );
-    if flags & !(m::MREMAP_MAYMOVE | m::MREMAP_FIXED | m::MREMAP_DONTUNMAP) != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let fixed = flags & m::MREMAP_FIXED != 0;
-    let may_move = flags & m::MREMAP_MAYMOVE != 0;
-    if (fixed && !may_move) || flags & m::MREMAP_DONTUNMAP != 0 || old % PAGE != 0 {
-        return Err(Errno::EINVAL);
-    }
-    if new_len == 0 {
-        return Err(Errno::EINVAL);
-    }
-    let old_len = round_len(old_len)?;
-    let new_len = round_len(new_len)?;
-    if old_len == 0 {
-        return Err(Errno::EINVAL); // duplicating a shared mapping: not supported
-    }
-    let old_end = old.checked_add(old_len).ok_or(Errno::EINVAL)?;
-    if old_end > USER_END {
-        return Err(Errno::EINVAL);
-    }
-    let vs = vmspace()?;
-    let e = vs.map.lookup(old).ok_or(Errno::EFAULT)?;
-    if old_end > e.end {
-        return Err(Errno::EFAULT);
-    }
-    if fixed {
-        if new_addr % PAGE != 0 {
+    let mut start = start;
+    if grows != 0 {
+        // Only a grows-down mapping may be changed "down to its start".
+        let e = vs
+            .map
+            .lookup(start)
+            .filter(|e| e.start < end)
+            .ok_or(Errno::ENOMEM)?;
+        if grows == m::PROT_GROWSUP || !e.flags.contains(EntryFlags::GROWS_DOWN) {
             return Err(Errno::EINVAL);
         }
-        let new_end = new_addr.checked_add(new_len).ok_or(Errno::EINVAL)?;
-        if new_end > USER_END {
-            return Err(Errno::EINVAL);
-        }
-        if new_addr < old_end && old < new_end {
-            return Err(Errno::EINVAL);
-        }
+        start = e.start;
     }
-    // Shrinking in place.
-    if !fixed && new_len <= old_len {
-        if new_len < old_len {
-            vs.unmap(old + new_len, old_end).map_err(errno)?;
-        }
-        return Ok(old as usize);
-    }
-    // Growing in place, when the room after is free.
-    if !fixed && vs.is_free(old_end, old + new_len) && old + new_len <= USER_END {
-        grow_after(&vs, &e, old, old_len, new_len)?;
-        return Ok(old as usize);
-    }
-    if !may_move {
-        return Err(Errno::ENOMEM);
-    }
-    // Move: the part being kept becomes its own entry, then moves whole.
-    let keep = old_len.min(new_len);
-    if e.start != old || e.end != old + keep {
-        vs.map.modify(old, old + keep, |_| {}).map_err(errno)?;
-    }
-    if keep < old_len {
-        vs.unmap(old + keep, old_end).map_err(errno)?;
-    }
-    let dest = if fixed {
-        vs.unmap(new_addr, new_addr + new_len).map_err(errno)?;
-        new_addr
-    } else {
-        let layout = vs.map.layout().ok_or(Errno::EINVAL)?;
-        vs.map
-            .findspace(new_len, 0, Some(layout.default_addr(new_len, true)), true)
-            .ok_or(Errno::ENOMEM)?
-    };
-    vs.move_entry(old, keep, dest).map_err(errno)?;
-    if new_len > keep {
-        let moved = vs.map.lookup(dest).ok_or(Errno::EFAULT)?;
-        grow_after(&vs, &moved, dest, keep, new_len)?;
-    }
-    Ok(dest as usize)
-}
-
-/// Extend the mapping `e` (ending at `start + len`) to `new_len` bytes:
-/// anonymous memory gets more zero-fill, a file mapping maps more of the
-/// file.
-fn grow_after(
-    vs: &Vmspace,
-    e: &super::map::EntryInfo,
-    start: Vaddr,
-    len: u64,
-    new_len: u64,
-) -> Result<(), Errno> {
-    let more = new_len - len;
-    let at = start + len;
-    let mut req = MapRequest::anon(more, e.prot).at(at);
-    req.max_prot = e.max_prot;
-    req.inherit = e.inherit;
-    req.advice = e.advice;
-    req.flags = e.flags - EntryFlags::NEEDS_COPY - EntryFlags::USER_WIRED;
-    if let Some(o) = e.backing.object {
-        req.merge = false;
-        if e.inherit == Inherit::Share
-            && e.backing.amap.is_none()
-            && !e.flags.contains(EntryFlags::COPY_ON_WRITE)
-            && object::pager_name(o.object) == "aobj"
-        {
-            // Growing shared anonymous memory: its object grows too.
-            let size = o.offset + (start + new_len - e.start);
-            if object::size(o.object) < size {
-                object::set_size(o.object, size).map_err(errno)?;
-            }
-        }
-        object::add_ref(o.object);
-        req.backing = Backing {
-            amap: None,
-            object: Some(ObjectRef {
-                object: o.object,
-                offset: o.offset + (at - e.start),
-            }),
-        };
-    }
-    let r = vs.map(req);
-    if r.is_err()
-        && let Some(o) = req.backing.object
-    {
-        object::drop_ref(o.object);
-    }
-    r.map_err(errno)?;
-    if e.flags.contains(EntryFlags::USER_WIRED) {
-        let _ = vs.mlock(at, at + more);
-    }
-    Ok(())
-}
-
-/// The RLIMIT_MEMLOCK check for locking `[start, end)` more.
-fn check_memlock(vs: &Vmspace, start: Vaddr, end: Vaddr) -> Result<(), Errno> {
-    let limit = crate::kern::proc::curproc().rlimit(RLIMIT_MEMLOCK).rlim_cur;
-    if limit == ferrite_abi::resource::RLIM_INFINITY {
-        return Ok(());
-    }
-    let want = vs.locked_bytes() + vs.unlocked_bytes_in(start, end);
-    if want > limit {
-        return Err(if limit == 0 {
-            Errno::EPERM
+    // In address order: a hole is ENOMEM, a protection beyond an entry's
+    // maximum EACCES; nothing changes unless all is well.
+    scan(&vs, start, end, Errno::ENOMEM, |e| {
+        if e.max_prot.contains(p) {
+            Ok(())
         } else {
-            Errno::ENOMEM
-        });
-    }
-    Ok(())
-}
-
-fn do_mlock(addr: u64, len: u64) -> SysResult {
-    let (start, end) = user_range(addr & !(PAGE - 1), len + (addr % PAGE), Errno::ENOMEM)?;
-    if start == end {
-        return Ok(0);
-    }
-    let vs = vmspace()?;
-    if !vs.is_mapped(start, end) {
-        return Err(Errno::ENOMEM);
-    }
-    check_memlock(&vs, start, end)?;
-    vs.mlock(start, end).map_err(|e| match e {
-        KernError::Access | KernError::Fault => Errno::ENOMEM,
-        e => errno(e),
+            Err(Errno::EACCES)
+        }
     })?;
-    Ok(0)
-}
-
-/// mlock(addr, len)
-pub fn sys_mlock(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    do_mlock(ctx.arg(0), ctx.arg(1))
-}
-
-/// mlock2(addr, len, flags)
-pub fn sys_mlock2(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    if ctx.arg(2) as i32 & !m::MLOCK_ONFAULT != 0 {
-        return Err(Errno::EINVAL);
-    }
-    do_mlock(ctx.arg(0), ctx.arg(1))
-}
-
-/// munlock(addr, len)
-pub fn sys_munlock(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    let (addr, len) = (ctx.arg(0), ctx.arg(1));
-    let (start, end) = user_range(addr & !(PAGE - 1), len + (addr % PAGE), Errno::ENOMEM)?;
-    if start == end {
-        return Ok(0);
-    }
-    let vs = vmspace()?;
-    if !vs.is_mapped(start, end) {
-        return Err(Errno::ENOMEM);
-    }
-    vs.munlock(start, end).map_err(errno)?;
-    Ok(0)
-}
-
-/// mlockall(flags)
-pub fn sys_mlockall(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    let flags = ctx.arg(0) as i32;
-    let all = m::MCL_CURRENT | m::MCL_FUTURE | m::MCL_ONFAULT;
-    if flags == 0 || flags & !all != 0 || flags == m::MCL_ONFAULT {
-        return Err(Errno::EINVAL);
-    }
-    let vs = vmspace()?;
-    if flags & m::MCL_CURRENT != 0 {
-        let (min, max) = vs.map.bounds();
-        let mut ranges = alloc::vec::Vec::new();
-        vs.map.walk(|e| {
-            if !e.max_prot.is_empty() && ranges.try_reserve(1).is_ok() {
-                ranges.push((e.start, e.end));
-            }
-        });
-        let _ = (min, max);
-        let limit = crate::kern::proc::curproc().rlimit(RLIMIT_MEMLOCK).rlim_cur;
-        let total: u64 = ranges.iter().map(|(s, e)| e - s).sum();
-        if limit != ferrite_abi::resource::RLIM_INFINITY && total > limit {
-            return Err(if limit == 0 {
-                Errno::EPERM
-            } else {
-                Errno::ENOMEM
-            });
-        }
-        for (s, e) in ranges {
-            vs.mlock(s, e).map_err(errno)?;
-        }
-    }
-    vs.lock_future
-        .store(flags & m::MCL_FUTURE != 0, Ordering::Relaxed);
-    Ok(0)
-}
-
-/// munlockall()
-pub fn sys_munlockall(_: &mut SyscallCtx<'_>) -> SysResult {
-    let vs = vmspace()?;
-    vs.lock_future.store(false, Ordering::Relaxed);
-    let (min, max) = vs.map.bounds();
-    let mut ranges = alloc::vec::Vec::new();
-    vs.map.walk(|e| {
-        if e.flags.contains(EntryFlags::USER_WIRED) && ranges.try_reserve(1).is_ok() {
-            ranges.push((e.start, e.end));
-        }
-    });
-    let _ = (min, max);
-    for (s, e) in ranges {
-        vs.munlock(s, e).map_err(errno)?;
-    }
-    Ok(0)
-}
-
-/// mincore(addr, len, vec)
-pub fn sys_mincore(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    let (addr, len, out) = (ctx.arg(0), ctx.arg(1), ctx.arg(2));
-    let (start, end) = user_range(addr, len, Errno::ENOMEM)?;
-    let n = ((end - start) / PAGE) as usize;
-    let vs = vmspace()?;
-    if !vs.is_mapped(start, end) {
-        return Err(Errno::ENOMEM);
-    }
-    let mut buf = vec![0u8; n.min(4096)];
-    let mut done = 0usize;
-    while done < n {
-        let k = (n - done).min(buf.len());
-        let s = start + done as u64 * PAGE;
-        vs.mincore(s, s + k as u64 * PAGE, &mut buf[..k])
-            .map_err(errno)?;
-        crate::uvm::copy::copyout(out + done as u64, &buf[..k]).map_err(|_| Errno::EFAULT)?;
-        done += k;
-    }
-    Ok(0)
-}
-
-/// msync(addr, len, flags): the RAM file system has nothing to write back,
-/// but the range and flags are checked as Linux does.
-pub fn sys_msync(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    let flags = ctx.arg(2) as i32;
-    if flags & !(m::MS_ASYNC | m::MS_SYNC | m::MS_INVALIDATE) != 0
-        || (flags & m::MS_ASYNC != 0 && flags & m::MS_SYNC != 0)
-    {
-        return Err(Errno::EINVAL);
-    }
-    let (start, end) = user_range(ctx.arg(0), ctx.arg(1), Errno::ENOMEM)?;
-    if start == end {
-        return Ok(0);
-    }
-    if !vmspace()?.is_mapped(start, end) {
-        return Err(Errno::ENOMEM);
-    }
+    vs.protect(start, end, p).map_err(errno)?;
     Ok(0)
 }

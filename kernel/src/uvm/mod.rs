@@ -21,12 +21,21 @@ pub mod map_bench;
 pub mod map_extract;
 pub mod map_info;
 mod map_tests;
+pub mod brk;
+pub mod madvise;
+pub mod mlock;
 pub mod mmap;
+pub mod mquery;
+pub mod mremap;
 pub mod object;
 pub mod page;
 pub mod physmem;
 mod physmem_tests;
+pub mod residency;
+pub mod stack;
 pub mod vmspace;
+mod vmspace_tests;
+pub mod wiring;
 
 bitflags::bitflags! {
     /// Protection of a mapping (vm_prot_t).
@@ -36,6 +45,21 @@ bitflags::bitflags! {
         const WRITE = 2;
         const EXECUTE = 4;
         const ALL = 7;
+    }
+}
+
+impl VmProt {
+    /// What the MMU grants for `self` on x86: a present page is always
+    /// readable, so write and execute permission imply read (without
+    /// protection keys there is no execute-only or write-only page). Map
+    /// entries keep the protection as asked (for /proc and mprotect); the
+    /// fault routine and the pmap use this.
+    pub fn effective(self) -> VmProt {
+        if self.intersects(VmProt::WRITE | VmProt::EXECUTE) {
+            self | VmProt::READ
+        } else {
+            self
+        }
     }
 }
 

@@ -38,17 +38,6 @@ pub enum PagerError {
     Refault,
 }
 
-impl PagerError {
-    pub fn errno(self) -> i32 {
-        match self {
-            PagerError::Error => 5,
-            PagerError::Again => 11,
-            PagerError::Busy => 16,
-            PagerError::Refault => 0,
-        }
-    }
-}
-
 /// The pager operations of an object type.
 pub trait Pager: Sync {
     fn name(&self) -> &'static str;
@@ -64,6 +53,9 @@ pub struct ObjectData {
     refs: u32,
     size: u64,
     pages: BTreeMap<u64, OwnedPage>,
+    /// Made for MAP_SHARED|MAP_ANONYMOUS memory (not a file's data): it
+    /// grows with mremap, and MADV_REMOVE may free its pages.
+    shared_memory: bool,
 }
 
 struct Object {
@@ -119,15 +111,49 @@ impl AobjPager {
 
 /// A new anonymous object of `size` bytes (one reference).
 pub fn aobj_create(size: u64) -> KResult<ObjRef> {
+    aobj_new(size, false)
+}
+
+/// A new anonymous object of `size` bytes for shared anonymous memory
+/// (mmap MAP_SHARED|MAP_ANONYMOUS), one reference.
+pub fn aobj_create_shared_memory(size: u64) -> KResult<ObjRef> {
+    aobj_new(size, true)
+}
+
+fn aobj_new(size: u64, shared_memory: bool) -> KResult<ObjRef> {
     let object = Object {
         data: ObjectData {
             refs: 1,
             size,
             pages: BTreeMap::new(),
+            shared_memory,
         },
         pager: &AOBJ_PAGER,
     };
     with(|arena| arena.alloc(object, PoolFlags::NOWAIT)).ok_or(crate::kern::error::KernError::NoMem)
+}
+
+/// True for the object behind shared anonymous memory.
+pub fn is_shared_memory(obj: ObjRef) -> bool {
+    with(|arena| arena.get(obj).data.shared_memory)
+}
+
+/// Free the resident pages of `[off, off + len)` (hole punching, for
+/// MADV_REMOVE): their mappings are removed first; they read back as
+/// zeroes.
+pub fn free_range(obj: ObjRef, off: u64, len: u64) {
+    let gone: alloc::vec::Vec<OwnedPage> = with(|arena| {
+        let d = &mut arena.get_mut(obj).data;
+        let keys: alloc::vec::Vec<u64> = d.pages.range(off..off + len).map(|(&k, _)| k).collect();
+        keys.into_iter()
+            .filter_map(|k| d.pages.remove(&k))
+            .collect()
+    });
+    for page in gone {
+        pmap::page_protect(page.pa(), VmProt::empty());
+        pmap::update();
+        physmem::free_owned(page);
+    }
 }
 
 /// The page of `obj` at `offset` (page aligned), through its pager.
@@ -228,7 +254,7 @@ pub fn set_size(obj: ObjRef, new_size: u64) -> KResult<()> {
         }
         let keep = new_size.next_multiple_of(PAGE);
         let tail = d.pages.split_off(&keep);
-        if new_size % PAGE != 0
+        if !new_size.is_multiple_of(PAGE)
             && let Some(p) = d.pages.get_mut(&(new_size & !(PAGE - 1)))
         {
             let off = (new_size % PAGE) as usize;

@@ -7,6 +7,16 @@
 //! `PageUse`; the counters always equal a full scan of the array (checked by
 //! `check_invariants`). Pages of the kernel image, the bootloader's
 //! structures and the ramdisk are accounted but never handed out.
+//!
+//! Single pages go through a small LIFO cache of free pages in front of
+//! the buddy lists (like Linux's per-CPU page lists): a one-page alloc or
+//! free is a pop or a push instead of a split or a coalescing walk of up
+//! to eleven orders. The cache is refilled with one 32-page block and
+//! drained in halves, the drained pages freed to the buddy as sorted runs
+//! (pages that came from one block go back as one); a contiguous
+//! allocation the buddy cannot serve drains it all and tries again.
+//! Cached pages are free pages (`PageUse::Free`, counted in
+//! `uvmexp.free`), just not on the buddy lists.
 
 use super::Paddr;
 use super::page::{PageUse, VmPage};
@@ -63,6 +73,65 @@ struct PhysMem {
     pages: &'static mut [VmPage],
     buddy: Buddy,
     stats: Uvmexp,
+    /// The free-page cache: frame numbers, `cached` of them.
+    cache: [u32; PAGE_CACHE],
+    cached: usize,
+}
+
+/// Pages the free-page cache holds at most.
+const PAGE_CACHE: usize = 256;
+/// The block (order) a refill takes from the buddy: 32 pages.
+const REFILL_ORDER: usize = 5;
+
+impl PhysMem {
+    /// One free page: from the cache, refilled from the buddy if empty.
+    fn take_one(&mut self) -> Option<usize> {
+        if self.cached == 0 {
+            match self.buddy.alloc(self.pages, REFILL_ORDER) {
+                Some(first) => {
+                    // Highest first, so pages leave in address order.
+                    for pfn in (first..first + (1 << REFILL_ORDER)).rev() {
+                        self.cache[self.cached] = pfn as u32;
+                        self.cached += 1;
+                    }
+                }
+                None => return self.buddy.alloc(self.pages, 0),
+            }
+        }
+        self.cached -= 1;
+        Some(self.cache[self.cached] as usize)
+    }
+
+    /// Put a free page (already marked free) in the cache, draining half
+    /// of it first if it is full.
+    fn put_one(&mut self, pfn: usize) {
+        if self.cached == PAGE_CACHE {
+            self.drain(PAGE_CACHE / 2);
+        }
+        self.cache[self.cached] = pfn as u32;
+        self.cached += 1;
+    }
+
+    /// Give the `n` oldest cached pages back to the buddy, as sorted runs.
+    fn drain(&mut self, n: usize) {
+        let n = n.min(self.cached);
+        let out = &mut self.cache[..n];
+        out.sort_unstable();
+        let mut i = 0;
+        while i < n {
+            let start = out[i] as usize;
+            let mut len = 1;
+            while i + len < n && out[i + len] as usize == start + len {
+                len += 1;
+            }
+            self.buddy
+                .free_run(self.pages, start, len)
+                .expect("free lists disagree with the page cache");
+            i += len;
+        }
+        self.cache.copy_within(n..self.cached, 0);
+        self.cached -= n;
+    }
 }
 
 static PHYSMEM: Mutex<Option<PhysMem>> = Mutex::new(None);
@@ -219,6 +288,8 @@ pub fn init(boot_info: &BootInfo) {
         pages,
         buddy,
         stats,
+        cache: [0; PAGE_CACHE],
+        cached: 0,
     });
 }
 
@@ -275,9 +346,13 @@ pub fn alloc_contig(npages: usize, align: usize, usage: PageUse) -> KResult<Padd
     }
     with(|pm| {
         let got = if npages == 1 && align == 1 {
-            pm.buddy.alloc(pm.pages, 0)
+            pm.take_one()
         } else {
-            pm.buddy.alloc_contig(pm.pages, npages, align)
+            pm.buddy.alloc_contig(pm.pages, npages, align).or_else(|| {
+                // Cached pages may complete a run: all back, then again.
+                pm.drain(PAGE_CACHE);
+                pm.buddy.alloc_contig(pm.pages, npages, align)
+            })
         };
         let Some(first) = got else {
             pm.stats.failures += 1;
@@ -370,9 +445,13 @@ pub fn free_contig(pa: Paddr, npages: usize) {
         }
         pm.stats.by_use[PageUse::Free as usize] += npages as u64;
         pm.stats.frees += 1;
-        pm.buddy
-            .free_run(pm.pages, first, npages)
-            .expect("free lists disagree with the vm_page array");
+        if npages == 1 {
+            pm.put_one(first);
+        } else {
+            pm.buddy
+                .free_run(pm.pages, first, npages)
+                .expect("free lists disagree with the vm_page array");
+        }
     });
     wake_page_waiters();
 }
@@ -441,8 +520,14 @@ pub fn check_invariants() -> Result<(), &'static str> {
         if by_use != pm.stats.by_use {
             return Err("uvmexp counters disagree with the vm_page array");
         }
-        if pm.buddy.free_pages() as u64 != pm.stats.free() {
-            return Err("free-list page count disagrees with uvmexp.free");
+        if (pm.buddy.free_pages() + pm.cached) as u64 != pm.stats.free() {
+            return Err("free-list and cached page counts disagree with uvmexp.free");
+        }
+        for &pfn in &pm.cache[..pm.cached] {
+            let p = &pm.pages[pfn as usize];
+            if p.usage != PageUse::Free || pm.buddy.page_is_free(pm.pages, pfn as usize) {
+                return Err("a cached page is in use or on the free lists");
+            }
         }
         pm.buddy.check_invariants(pm.pages)
     })

@@ -29,6 +29,7 @@ use crate::kern::mem::pool::PoolFlags;
 use crate::pmap::{self, Pmap};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU8, Ordering};
 use spin::Mutex;
 
 pub const PAGE: u64 = 4096;
@@ -52,10 +53,19 @@ pub struct Vmspace {
     pub map: VmMap,
     pub pmap: Pmap,
     /// The program break: the heap is `[layout.data_end, brk)`.
-    brk: Mutex<Vaddr>,
-    /// mlockall(MCL_FUTURE): new mappings are locked as they are made.
-    pub lock_future: core::sync::atomic::AtomicBool,
+    pub(super) brk: Mutex<Vaddr>,
+    /// mlockall(MCL_FUTURE): whether new mappings are locked as they are
+    /// made (`FUTURE_*`). Not inherited by fork, gone at exec.
+    pub(super) future_lock: AtomicU8,
 }
+
+/// `Vmspace::future_lock`: new mappings are not locked.
+pub const FUTURE_NONE: u8 = 0;
+/// New mappings are locked and populated (MCL_FUTURE).
+pub const FUTURE_LOCK: u8 = 1;
+/// New mappings are locked as their pages are faulted in
+/// (MCL_FUTURE | MCL_ONFAULT).
+pub const FUTURE_ONFAULT: u8 = 2;
 
 impl Vmspace {
     /// A new, empty address space.
@@ -65,7 +75,7 @@ impl Vmspace {
             map: VmMap::new_user(layout),
             pmap,
             brk: Mutex::new(layout.data_end),
-            lock_future: core::sync::atomic::AtomicBool::new(false),
+            future_lock: AtomicU8::new(FUTURE_NONE),
         };
         Arc::try_new_or_nomem(vs)
     }
@@ -98,7 +108,10 @@ impl Vmspace {
     /// one entry and one amap instead of one per allocation.
     pub fn map(&self, req: MapRequest) -> KResult<Vaddr> {
         let mut w = self.map.write();
-        if req.backing != Backing::default() || !req.merge || req.flags != EntryFlags::empty() {
+        if req.backing != Backing::default()
+            || !req.merge
+            || !(req.flags - EntryFlags::GROWS_DOWN).is_empty()
+        {
             return w.map(req);
         }
         let topdown = true;
@@ -284,13 +297,23 @@ impl Vmspace {
         Ok(())
     }
 
-    /// Change the protection of `[start, end)`; mappings are lowered at once.
+    /// Change the protection of `[start, end)`; mappings are lowered at
+    /// once (to what the MMU grants for `prot`: see `VmProt::effective`).
     pub fn protect(&self, start: Vaddr, end: Vaddr, prot: VmProt) -> KResult<()> {
         let mut w = self.map.write();
         w.protect(start, end, prot, false)?;
-        self.pmap.protect(start, end, prot);
+        self.pmap.protect(start, end, prot.effective());
         pmap::update();
         Ok(())
+    }
+
+    /// What mlockall(MCL_FUTURE) asked for new mappings (`FUTURE_*`).
+    pub fn future_lock(&self) -> u8 {
+        self.future_lock.load(Ordering::Relaxed)
+    }
+
+    pub fn set_future_lock(&self, how: u8) {
+        self.future_lock.store(how, Ordering::Relaxed);
     }
 
     /// A copy of this address space, by each entry's inheritance. The
@@ -312,58 +335,6 @@ impl Vmspace {
         pmap::update();
         Ok(child)
     }
-
-    /// Wire `[start, end)` (mlock): every page is faulted in now at the
-    /// entries' maximum protection (private pages become the entry's own
-    /// anons) and its mapping wired.
-    pub fn wire(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
-        self.map.modify(start, end, |e| e.wired_count += 1)?;
-        let mut va = start;
-        while va < end {
-            let e = self.map.lookup(va).ok_or(KernError::Fault)?;
-            // Private memory (anonymous, or a copy-on-write object mapping)
-            // that may be written is faulted for write, so its pages become
-            // this entry's own anons now; shared memory is only faulted in.
-            let private = e.flags.contains(EntryFlags::COPY_ON_WRITE) || e.backing.object.is_none();
-            let access = if private && e.max_prot.contains(VmProt::WRITE) {
-                VmProt::WRITE
-            } else {
-                VmProt::READ
-            };
-            if let Err(err) = super::fault::fault(self, va, access, true) {
-                // Undo the wiring counts of the whole range.
-                let _ = self.unwire(start, end);
-                return Err(err);
-            }
-            va += PAGE;
-        }
-        Ok(())
-    }
-
-    /// Unwire `[start, end)` (munlock): pages stay mapped; a mapping stops
-    /// being wired only when no wiring of its entry remains.
-    pub fn unwire(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
-        let mut unwired: Vec<(Vaddr, Vaddr)> = Vec::new();
-        let mut bad = false;
-        self.map.modify(start, end, |e| {
-            if e.wired_count == 0 {
-                bad = true;
-                return;
-            }
-            e.wired_count -= 1;
-            if e.wired_count == 0 {
-                unwired.push((e.start, e.end));
-            }
-        })?;
-        for (s, en) in unwired {
-            let mut va = s;
-            while va < en {
-                self.pmap.unwire(va);
-                va += PAGE;
-            }
-        }
-        if bad { Err(KernError::Inval) } else { Ok(()) }
-    }
 }
 
 /// Arc::new that reports allocation failure as NoMem.
@@ -383,12 +354,12 @@ impl<T> TryNewOrNoMem<T> for Arc<T> {
 }
 
 /// Drop the references held by removed entries.
-fn release(map: &VmMap, dead: DeadEntries) {
+pub(super) fn release(map: &VmMap, dead: DeadEntries) {
     map.reap(dead, release_entry);
 }
 
 /// Drop the references one removed entry held.
-fn release_entry(e: EntryInfo) {
+pub(super) fn release_entry(e: EntryInfo) {
     if let Some(a) = e.backing.amap {
         amap::remove_ref(a.amap, a.slot as usize, (e.len() / PAGE) as usize);
     }
@@ -504,10 +475,7 @@ impl Vmspace {
 
     /// True if nothing is mapped in `[start, end)`.
     pub fn is_free(&self, start: Vaddr, end: Vaddr) -> bool {
-        let r = self.map.read();
-        let mut found = false;
-        r.walk(|e| found |= e.start < end && e.end > start);
-        !found
+        self.map.read().is_free(start, end)
     }
 
     /// Make the mapping `req` at its fixed address, replacing whatever is
@@ -529,14 +497,7 @@ impl Vmspace {
                     let mut restore = Vec::new();
                     self.map_reap_into(&mut w, dead, &mut restore);
                     for old in restore {
-                        let mut back = MapRequest::anon(old.len(), old.prot).at(old.start);
-                        back.max_prot = old.max_prot;
-                        back.inherit = old.inherit;
-                        back.advice = old.advice;
-                        back.flags = old.flags;
-                        back.backing = old.backing;
-                        back.merge = false;
-                        if w.map(back).is_err() {
+                        if remap_entry(&mut w, &old, old.start).is_err() {
                             release_entry(old);
                         }
                     }
@@ -550,7 +511,12 @@ impl Vmspace {
 
     /// Free dead entries while holding the write lock, keeping what they
     /// referenced (for putting them back).
-    fn map_reap_into(&self, w: &mut MapWrite<'_>, dead: DeadEntries, out: &mut Vec<EntryInfo>) {
+    pub(super) fn map_reap_into(
+        &self,
+        w: &mut MapWrite<'_>,
+        dead: DeadEntries,
+        out: &mut Vec<EntryInfo>,
+    ) {
         w.reap_locked(dead, |e| {
             if out.try_reserve(1).is_ok() {
                 out.push(e);
@@ -560,192 +526,65 @@ impl Vmspace {
         });
     }
 
-    /// Lock `[start, end)` in memory for the program (mlock): every page
-    /// resident and wired; locking twice is the same as once.
-    pub fn mlock(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
-        let mut newly: Vec<(Vaddr, Vaddr)> = Vec::new();
-        self.map.modify(start, end, |e| {
-            if !e.flags.contains(EntryFlags::USER_WIRED) {
-                e.flags |= EntryFlags::USER_WIRED;
-                e.wired_count += 1;
-                if newly.try_reserve(1).is_ok() {
-                    newly.push((e.start, e.end));
-                }
-            }
-        })?;
-        for (s, en) in newly.iter().copied() {
-            if let Err(err) = self.fault_wired(s, en) {
-                let _ = self.munlock(start, end);
-                return Err(err);
-            }
-        }
-        Ok(())
-    }
-
-    /// Unlock `[start, end)` (munlock): pages stay, no longer wired by the
-    /// program.
-    pub fn munlock(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
-        let mut unwired: Vec<(Vaddr, Vaddr)> = Vec::new();
-        self.map.modify(start, end, |e| {
-            if e.flags.contains(EntryFlags::USER_WIRED) {
-                e.flags -= EntryFlags::USER_WIRED;
-                e.wired_count -= 1;
-                if e.wired_count == 0 && unwired.try_reserve(1).is_ok() {
-                    unwired.push((e.start, e.end));
-                }
-            }
-        })?;
-        for (s, en) in unwired {
-            let mut va = s;
-            while va < en {
-                self.pmap.unwire(va);
-                va += PAGE;
-            }
-        }
-        Ok(())
-    }
-
-    /// Fault every page of `[start, end)` in, wired (the entries' wiring
-    /// counts are already raised).
-    fn fault_wired(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
-        let mut va = start;
-        while va < end {
-            let e = self.map.lookup(va).ok_or(KernError::Fault)?;
-            if e.max_prot.is_empty() {
-                va = e.end;
-                continue;
-            }
-            let private = e.flags.contains(EntryFlags::COPY_ON_WRITE) || e.backing.object.is_none();
-            let access = if private && e.max_prot.contains(VmProt::WRITE) {
-                VmProt::WRITE
-            } else {
-                VmProt::READ
-            };
-            super::fault::fault(self, va, access, true)?;
-            va += PAGE;
-        }
-        Ok(())
-    }
-
-    /// Bytes the program has locked.
-    pub fn locked_bytes(&self) -> u64 {
-        let mut n = 0;
-        self.map.walk(|e| {
-            if e.flags.contains(EntryFlags::USER_WIRED) {
-                n += e.len();
-            }
-        });
-        n
-    }
-
-    /// Bytes of `[start, end)` not yet locked (what an mlock would add).
-    pub fn unlocked_bytes_in(&self, start: Vaddr, end: Vaddr) -> u64 {
-        let mut n = 0;
-        self.map.walk(|e| {
-            if !e.flags.contains(EntryFlags::USER_WIRED) {
-                let s = e.start.max(start);
-                let en = e.end.min(end);
-                if en > s {
-                    n += en - s;
-                }
-            }
-        });
-        n
-    }
-
-    /// madvise(DONTNEED): drop the pages of `[start, end)`: private memory
-    /// reads back as zeroes (or the file's contents again); shared memory
-    /// keeps its contents and is only unmapped.
-    pub fn dontneed(&self, start: Vaddr, end: Vaddr) -> KResult<()> {
+    /// Move the entries of `[old, old + len)` to `[new, new + len)`
+    /// (mremap): each keeps its amap and object, so no page is copied; the
+    /// old pages leave the pmap and fault in again at the new place. The
+    /// caller has checked that the old range is wholly mapped and the new
+    /// one free. Under one hold of the map lock; if an entry cannot be
+    /// made at the new place, everything goes back where it was.
+    pub fn move_range(&self, old: Vaddr, len: u64, new: Vaddr) -> KResult<()> {
         let mut w = self.map.write();
-        self.pmap.remove(start, end);
-        pmap::update();
-        let mut parts: Vec<(super::map::AmapRef, Vaddr, u64, u64)> = Vec::new();
-        w.walk(|e| {
-            if e.end <= start || e.start >= end || e.inherit == Inherit::Share {
-                return;
-            }
-            let private = e.flags.contains(EntryFlags::COPY_ON_WRITE) || e.backing.object.is_none();
-            if let (true, Some(a)) = (private, e.backing.amap)
-                && parts.try_reserve(1).is_ok()
-            {
-                parts.push((a, e.start, e.start.max(start), e.end.min(end)));
-            }
-        });
-        for (a, estart, s, en) in parts {
-            let first = a.slot + (s - estart) / PAGE;
-            amap::clear_slots(a.amap, first as usize, ((en - s) / PAGE) as usize);
-        }
-        drop(w);
-        Ok(())
-    }
-
-    /// Which pages of `[start, end)` are resident (mincore): `out[i]` for
-    /// page i. The range must be mapped.
-    pub fn mincore(&self, start: Vaddr, end: Vaddr, out: &mut [u8]) -> KResult<()> {
-        let r = self.map.read();
-        let mut va = start;
-        let mut i = 0;
-        while va < end {
-            let e = r.lookup(va).ok_or(KernError::NoMem)?;
-            let idx = (va - e.start) / PAGE;
-            let in_anon = e
-                .backing
-                .amap
-                .is_some_and(|a| amap::lookup(a.amap, (a.slot + idx) as usize).is_some());
-            let in_obj = e
-                .backing
-                .object
-                .is_some_and(|o| object::lookup_page(o.object, o.offset + idx * PAGE).is_some());
-            out[i] = (in_anon || in_obj || self.pmap.extract(va).is_some()) as u8;
-            va += PAGE;
-            i += 1;
-        }
-        Ok(())
-    }
-
-    /// Move the single entry at `[old, old + len)` to `new` (mremap with
-    /// MAYMOVE): the entry's amap and object go with it, no page is
-    /// copied; the old pages leave the pmap and fault in again at the new
-    /// place.
-    pub fn move_entry(&self, old: Vaddr, len: u64, new: Vaddr) -> KResult<()> {
-        let mut w = self.map.write();
-        let e = w.lookup(old).ok_or(KernError::Fault)?;
-        if e.start != old || e.end != old + len {
-            return Err(KernError::Fault);
-        }
         let dead = w.unmap(old, old + len)?;
         self.pmap.remove(old, old + len);
         pmap::update();
         let mut moved = Vec::new();
         self.map_reap_into(&mut w, dead, &mut moved);
-        let e = moved.pop().ok_or(KernError::Fault)?;
-        let mut req = MapRequest::anon(len, e.prot).at(new);
-        req.max_prot = e.max_prot;
-        req.inherit = e.inherit;
-        req.advice = e.advice;
-        req.flags = e.flags;
-        req.backing = e.backing;
-        req.merge = false;
-        match w.map(req) {
-            Ok(_) => {
-                if e.wired_count > 0 {
-                    let wired = e.wired_count;
-                    w.modify(new, new + len, |me| me.wired_count = wired)?;
-                }
-                Ok(())
+        let mut done = 0;
+        let mut failed = None;
+        for e in &moved {
+            if let Err(err) = remap_entry(&mut w, e, new + (e.start - old)) {
+                failed = Some(err);
+                break;
             }
-            Err(err) => {
-                // Back where it was.
-                let mut back = req;
-                back.hint = Some(old);
-                if w.map(back).is_err() {
-                    release_entry(e);
-                }
-                Err(err)
+            done += 1;
+        }
+        let Some(err) = failed else {
+            return Ok(());
+        };
+        // Back where they were: take the moved ones out again (their
+        // references go with them), then map every entry at its old place.
+        if let Ok(back) = w.unmap(new, new + len) {
+            self.pmap.remove(new, new + len);
+            pmap::update();
+            let mut again = Vec::new();
+            self.map_reap_into(&mut w, back, &mut again);
+            debug_assert_eq!(again.len(), done);
+        }
+        for e in moved {
+            if remap_entry(&mut w, &e, e.start).is_err() {
+                release_entry(e);
             }
         }
+        Err(err)
     }
+}
+
+/// Map the removed entry `e` (its backing references included, which the
+/// new entry takes over) at `at`, with its attributes and wiring count.
+fn remap_entry(w: &mut MapWrite<'_>, e: &EntryInfo, at: Vaddr) -> KResult<()> {
+    let mut req = MapRequest::anon(e.len(), e.prot).at(at);
+    req.max_prot = e.max_prot;
+    req.inherit = e.inherit;
+    req.advice = e.advice;
+    req.flags = e.flags;
+    req.backing = e.backing;
+    req.merge = false;
+    w.map(req)?;
+    if e.wired_count > 0 {
+        let wired = e.wired_count;
+        w.modify(at, at + e.len(), |me| me.wired_count = wired)?;
+    }
+    Ok(())
 }
 
 impl Drop for Vmspace {

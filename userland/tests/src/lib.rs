@@ -9,7 +9,9 @@
 
 pub mod badaddr;
 pub mod clock;
+pub mod fault;
 pub mod fd;
 pub mod mem;
 pub mod sig;
+pub mod vm;
 pub mod sigctx;

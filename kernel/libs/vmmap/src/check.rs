@@ -5,11 +5,15 @@
 //! command). Order and node count come from the splay crate's threaded
 //! check; the per-entry checks come from a second threaded (Morris) in-order
 //! walk that restores every link it borrows.
+//!
+//! And [`Map::check_around`]: the same per-entry invariants for the entries
+//! in and next to one range, in O(k log n) for k entries, for checking after
+//! every change of a large map (the full check then runs only now and then).
 
 use core::fmt::Debug;
 
 use crate::entry::EntryStore;
-use crate::map::Map;
+use crate::map::{Cost, Map};
 use crate::tree::{Nodes, subtree_max_gap};
 use crate::{Vaddr, page_aligned};
 
@@ -169,4 +173,66 @@ impl<H: Copy + Eq + Debug> Map<H> {
             w.fail("vmmap: wrong max_gap");
         }
     }
+}
+
+impl<H: Copy + Eq + Debug> Map<H> {
+    /// Check the entries overlapping `[start, end)` and their neighbours
+    /// (the entry before and the one after): each page aligned, non-empty,
+    /// inside the map, `prot ⊆ max_prot`, `max_gap >= gap_after`; in
+    /// address order without overlap; every `gap_after` exact (the last
+    /// one's up to the map's end). The tree shape and the augmentation of
+    /// other subtrees are left to [`Map::check`]. Does not splay.
+    pub fn check_around<B, S: EntryStore<B, Handle = H>>(
+        &self,
+        s: &S,
+        start: Vaddr,
+        end: Vaddr,
+    ) -> Result<(), &'static str> {
+        // Start one entry before the one at or below `start`, so the gap
+        // in front of the range is checked too.
+        let mut cur = match self.search_le(s, start, &mut Cost::default()) {
+            Some(h) => self.prev(s, h).or(Some(h)),
+            None => self.first(s),
+        };
+        let mut prev: Option<(Vaddr, u64)> = None;
+        while let Some(h) = cur {
+            let e = s.get(h);
+            if !(page_aligned(e.start) && page_aligned(e.end)) {
+                return Err("vmmap: entry not page aligned");
+            }
+            if e.start >= e.end {
+                return Err("vmmap: empty or inverted entry");
+            }
+            if e.start < self.min || e.end > self.max {
+                return Err("vmmap: entry outside the map");
+            }
+            if !e.max_prot.contains(e.prot) {
+                return Err("vmmap: prot exceeds max_prot");
+            }
+            if e.max_gap < e.gap_after {
+                return Err("vmmap: max_gap below the entry's own gap");
+            }
+            if let Some((pend, pgap)) = prev {
+                if pend > e.start {
+                    return Err("vmmap: entries overlap");
+                }
+                if pgap != e.start - pend {
+                    return Err("vmmap: wrong gap_after");
+                }
+            }
+            prev = Some((e.end, e.gap_after));
+            if e.start >= end {
+                // The entry after the range: its gap in front is checked.
+                return Ok(());
+            }
+            cur = self.next(s, h);
+        }
+        match prev {
+            Some((pend, pgap)) if pend.checked_add(pgap) != Some(self.max) => {
+                Err("vmmap: last entry's gap_after does not reach max")
+            }
+            _ => Ok(()),
+        }
+    }
+
 }

@@ -33,6 +33,10 @@ bitflags! {
         /// Wired by the program (mlock): one of the entry's `wired_count`,
         /// taken once however many times the range is locked.
         const USER_WIRED = 8;
+        /// A stack: a fault in the gap below it grows it down (within the
+        /// stack limit and never closer than the guard gap to the entry
+        /// below); mmap's MAP_GROWSDOWN.
+        const GROWS_DOWN = 16;
     }
 }
 
@@ -57,6 +61,8 @@ pub enum Advice {
     Normal,
     Random,
     Sequential,
+    /// The pages will be needed soon (MADV_WILLNEED).
+    WillNeed,
 }
 
 /// What backs an entry (amap reference, object reference): opaque to the

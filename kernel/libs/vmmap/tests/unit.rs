@@ -1133,3 +1133,46 @@ fn lookup_ro_reports_a_degenerate_path_and_a_splaying_lookup_repairs_it() {
     assert!(repaired, "a degenerate tree was reported at least once");
     ok(&m, &mut s);
 }
+
+// ----- the local check -----
+
+#[test]
+fn check_around_passes_on_a_sound_map_and_catches_a_corrupted_entry() {
+    let (mut m, mut s) = setup(false);
+    let mut addrs = Vec::new();
+    for i in 0..20 {
+        let a = m.map(&mut s, fixed(MIN + 2 * i * P, P).no_merge()).unwrap();
+        addrs.push(a);
+    }
+    for &a in &addrs {
+        m.check_around(&s, a, a + P).unwrap();
+    }
+    m.check_around(&s, MIN, MAX).unwrap();
+    // An empty range in a hole, and one past the last entry.
+    m.check_around(&s, MIN + P, MIN + P).unwrap();
+    m.check_around(&s, MAX - P, MAX).unwrap();
+    // Stretch entry 10 over its gap (its gap_after is now wrong): the
+    // check around it notices, one far away does not look there.
+    let h = m.lookup(&mut s, addrs[10]).unwrap();
+    s.get_mut(h).end += P;
+    assert_eq!(
+        m.check_around(&s, addrs[10], addrs[10] + P),
+        Err("vmmap: wrong gap_after")
+    );
+    assert_eq!(
+        m.check_around(&s, addrs[11], addrs[11] + P),
+        Err("vmmap: wrong gap_after"),
+        "the entry before the range is checked too"
+    );
+    assert!(m.check_around(&s, addrs[2], addrs[2] + P).is_ok());
+    assert!(m.check(&mut s).is_err());
+    s.get_mut(h).end -= P;
+    m.check(&mut s).unwrap();
+    // A protection beyond the maximum.
+    let h = m.lookup(&mut s, addrs[3]).unwrap();
+    s.get_mut(h).max_prot = Prot::READ;
+    assert_eq!(
+        m.check_around(&s, addrs[3], addrs[3] + P),
+        Err("vmmap: prot exceeds max_prot")
+    );
+}

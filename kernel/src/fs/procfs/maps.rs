@@ -174,6 +174,7 @@ fn advice_str(a: Advice) -> &'static str {
         Advice::Normal => "normal",
         Advice::Random => "random",
         Advice::Sequential => "sequential",
+        Advice::WillNeed => "willneed",
     }
 }
 

@@ -236,7 +236,7 @@ pub fn exec(
         })?;
     }
     let stack_top = layout.stack_top;
-    vs.map(MapRequest::anon(stack_size, VmProt::READ | VmProt::WRITE).at(stack_top - stack_size))
+    vs.map_stack(stack_top, stack_size)
         .map_err(|_| Errno::ENOMEM)?;
 
     // Write the fixups and the initial stack from inside the new space.
@@ -269,6 +269,7 @@ pub fn exec(
     p.vfork_done();
     p.files.lock().close_on_exec();
     p.sig.lock().exec_reset();
+    p.caps.reset_for_exec();
     l.sig.exec_reset();
     l.md.fpu.with_mut(|a| *a = fpu::FpuArea::initial());
     fpu::reset_current();

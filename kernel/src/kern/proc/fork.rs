@@ -121,6 +121,7 @@ fn fork1(
     let rlimits = *parent.rlimits.lock();
     let child =
         Proc::new(files, parent.cwd(), parent.umask(), rlimits, sig).ok_or(Errno::ENOMEM)?;
+    child.caps.copy_from(&parent.caps);
     let (pgid, sid) = {
         let t = ptable::lock();
         let s = t.get(parent.pid()).ok_or(Errno::ESRCH)?;

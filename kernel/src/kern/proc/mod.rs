@@ -3,6 +3,7 @@
 //! tree (`ptable`), fork, exit and wait, exec and the ELF loader, the
 //! identity calls, and the first process, init.
 
+pub mod cap;
 pub mod exec;
 mod exec_tests;
 pub mod exit;

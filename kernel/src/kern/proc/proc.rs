@@ -76,6 +76,8 @@ pub struct Proc {
     pub rlimits: SpinLock<[Rlimit; NLIMITS]>,
     /// A vfork child whose parent waits for it to exec or exit.
     vfork_parent_waits: AtomicBool,
+    /// Capabilities (root's, less what capset dropped).
+    pub caps: super::cap::Caps,
     /// The program it runs, as exec recorded it (`/proc`).
     pub image: SpinLock<Option<alloc::sync::Arc<super::procinfo::ExecImage>>>,
     /// ptrace: this process as a tracee and as a tracer.
@@ -103,6 +105,7 @@ impl Proc {
                 umask: AtomicU32::new(umask),
                 rlimits: SpinLock::new("proc-rlimits", rlimits),
                 vfork_parent_waits: AtomicBool::new(false),
+                caps: super::cap::Caps::root(),
                 image: SpinLock::new("proc-image", None),
                 ptrace: crate::kern::ptrace::Ptrace::new(),
             },

@@ -3,7 +3,7 @@
 //!
 //! | number | call |
 //! |---|---|
-//! | 1001 | `ferrite_leakcheck(op)`: 0 takes a snapshot of the memory counters (free pages, kmem, pool items), 1 compares with it: 0 if every counter is back, else how far off (the kernel logs the detail) |
+//! | 1001 | `ferrite_leakcheck(op)`: 0 takes a snapshot of the memory counters (free pages, kmem, pool items), 1 compares with it: 0 if every counter is back, else how far off (the kernel logs the detail); 2 and 3 do the same with a second snapshot, for one check inside the suite |
 //! | 1099 | `ferrite_ktest(op, arg)`: hooks the in-kernel tests use from ring 3 |
 //!
 //! The user suite's runner brackets the whole suite with the leak check;
@@ -37,10 +37,12 @@ pub const SYSCALLS: super::table::SysList = &[
     ),
 ];
 
-/// The snapshot `ferrite_leakcheck(0)` took.
+/// The snapshot `ferrite_leakcheck(0)` took (and 2's).
 static LEAK_SNAPSHOT: SpinLock<Option<Snapshot>> = SpinLock::new("leak-snapshot", None);
+static CHECK_SNAPSHOT: SpinLock<Option<Snapshot>> = SpinLock::new("leak-snapshot2", None);
 /// Items in use per pool at the snapshot (to name the pools that differ).
 static LEAK_POOLS: Mutex<Vec<(&'static str, u64)>> = Mutex::new("leak-pools", Vec::new());
+static CHECK_POOLS: Mutex<Vec<(&'static str, u64)>> = Mutex::new("leak-pools2", Vec::new());
 
 fn pools_in_use() -> Vec<(&'static str, u64)> {
     pool_registry::pools()
@@ -49,22 +51,35 @@ fn pools_in_use() -> Vec<(&'static str, u64)> {
 }
 
 pub fn sys_ferrite_leakcheck(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    let (snap, pools) = match ctx.arg(0) {
+        0 | 1 => (&LEAK_SNAPSHOT, &LEAK_POOLS),
+        2 | 3 => (&CHECK_SNAPSHOT, &CHECK_POOLS),
+        _ => return Err(Errno::EINVAL),
+    };
     match ctx.arg(0) {
-        0 => {
-            *LEAK_POOLS.lock() = pools_in_use();
+        0 | 2 => {
+            *pools.lock() = pools_in_use();
             let now = leak::snapshot();
-            *LEAK_SNAPSHOT.lock() = Some(now);
+            *snap.lock() = Some(now);
             log::info!("leak check: snapshot taken: {now:?}");
             Ok(0)
         }
-        1 => {
-            let before = (*LEAK_SNAPSHOT.lock()).ok_or(Errno::EINVAL)?;
+        _ => {
+            let before = (*snap.lock()).ok_or(Errno::EINVAL)?;
             let after = leak::snapshot();
             match leak::compare(&before, &after) {
-                Ok(()) => Ok(0),
+                Ok(()) => {
+                    if ctx.arg(0) == 3 {
+                        // A check's snapshot is done with: its pool list
+                        // (made inside the suite's bracket) goes.
+                        *snap.lock() = None;
+                        *pools.lock() = Vec::new();
+                    }
+                    Ok(0)
+                }
                 Err(l) => {
                     log::warn!("{l}");
-                    let pools = LEAK_POOLS.lock();
+                    let pools = pools.lock();
                     for (name, now) in pools_in_use() {
                         let then = pools.iter().find(|b| b.0 == name).map_or(0, |b| b.1);
                         if then != now {
@@ -83,7 +98,6 @@ pub fn sys_ferrite_leakcheck(ctx: &mut SyscallCtx<'_>) -> SysResult {
                 }
             }
         }
-        _ => Err(Errno::EINVAL),
     }
 }
 

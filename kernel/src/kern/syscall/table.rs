@@ -44,6 +44,7 @@ const LISTS: &[SysList] = &[
     crate::kern::proc::exit::SYSCALLS,
     crate::kern::proc::fork::SYSCALLS,
     crate::kern::proc::sys_id::SYSCALLS,
+    crate::kern::proc::cap::SYSCALLS,
     crate::kern::ptrace::SYSCALLS,
     crate::kern::sig::sys::SYSCALLS,
     super::ferrite::SYSCALLS,

@@ -8,6 +8,10 @@
 
 mod fork_exec;
 mod fork_exit;
+mod fork_touch;
+mod mlock_munlock;
+mod mmap_munmap;
+mod pagefault_anon;
 mod pipe_pingpong;
 mod process_vm_readv_1m;
 mod ptrace_peekdata;
@@ -34,6 +38,26 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "pipe_pingpong",
         main: pipe_pingpong::main,
+    },
+    Program {
+        name: "pagefault_anon",
+        main: pagefault_anon::main,
+    },
+    Program {
+        name: "mmap_munmap",
+        main: mmap_munmap::main,
+    },
+    Program {
+        name: "fork_touch_4m",
+        main: fork_touch::main_4m,
+    },
+    Program {
+        name: "fork_touch_64m",
+        main: fork_touch::main_64m,
+    },
+    Program {
+        name: "mlock_munlock_1m",
+        main: mlock_munlock::main,
     },
     Program {
         name: "ptrace_peekdata",

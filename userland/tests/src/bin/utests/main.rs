@@ -3,7 +3,9 @@
 //! The program runs by the name it was started under (see the `multicall`
 //! crate); one program per area, each a module here with its own checks:
 //! exec, fork, pipe, procfs, ptrace, signal (default actions), sighandler,
-//! sigframe, sigfault, sigjob, file, time, tools, misc, badptr.
+//! sigframe, sigfault, sigjob, file, time, tools, misc, badptr, and the VM
+//! calls: mmap, munmap, mprotect, madvise, mremap, mlock, vmfork, vmmisc,
+//! vmfault, vmerr.
 //!
 //! This file owns the table of programs only. A start with the exec-probe
 //! environment ([`ftest::PROBE_ENV`]) exits at once, as every test program
@@ -13,7 +15,13 @@ mod badptr;
 mod exec;
 mod file;
 mod fork;
+mod madvise;
 mod misc;
+mod mlock;
+mod mmap;
+mod mprotect;
+mod mremap;
+mod munmap;
 mod pipe;
 mod procfs;
 mod ptrace;
@@ -24,6 +32,10 @@ mod sigjob;
 mod signal;
 mod time;
 mod tools;
+mod vmerr;
+mod vmfault;
+mod vmfork;
+mod vmmisc;
 
 use multicall::Program;
 
@@ -46,8 +58,32 @@ const PROGRAMS: &[Program] = &[
         main: fork::main,
     },
     Program {
+        name: "madvise",
+        main: madvise::main,
+    },
+    Program {
         name: "misc",
         main: misc::main,
+    },
+    Program {
+        name: "mlock",
+        main: mlock::main,
+    },
+    Program {
+        name: "mmap",
+        main: mmap::main,
+    },
+    Program {
+        name: "mprotect",
+        main: mprotect::main,
+    },
+    Program {
+        name: "mremap",
+        main: mremap::main,
+    },
+    Program {
+        name: "munmap",
+        main: munmap::main,
     },
     Program {
         name: "pipe",
@@ -88,6 +124,22 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "tools",
         main: tools::main,
+    },
+    Program {
+        name: "vmerr",
+        main: vmerr::main,
+    },
+    Program {
+        name: "vmfault",
+        main: vmfault::main,
+    },
+    Program {
+        name: "vmfork",
+        main: vmfork::main,
+    },
+    Program {
+        name: "vmmisc",
+        main: vmmisc::main,
     },
 ];
 
