@@ -61,6 +61,7 @@ pub fn fork_child(child: impl FnOnce() -> i32) -> libc::pid_t {
     }
     if pid == 0 {
         let code = child();
+        // SAFETY: _exit takes only a status; it ends the forked child at once.
         unsafe { libc::_exit(code) };
     }
     pid

@@ -149,6 +149,7 @@ mod tests {
         // SAFETY: close of a descriptor that is never open.
         let ret = unsafe { libc::close(-1) };
         assert!(expect_errno(ret, libc::EBADF, "close(-1)").is_ok());
+        // SAFETY: close of a descriptor that is never open.
         let ret = unsafe { libc::close(-1) };
         let err = expect_errno(ret, libc::EFAULT, "close(-1)").unwrap_err();
         assert!(
@@ -161,6 +162,7 @@ mod tests {
 
     #[test]
     fn sys_reports_the_caller_line() {
+        // SAFETY: close of a descriptor that is never open.
         let ret = unsafe { libc::close(-1) };
         let err = sys(ret, "close(-1)").unwrap_err();
         assert!(err.contains("errno.rs:"), "{err}");

@@ -27,8 +27,9 @@ pub fn self_path() -> &'static str {
 
 /// The kernel's name as `uname(2)` reports it (`"Linux"`, `"Ferrite"`).
 pub fn sysname() -> String {
-    // SAFETY: utsname is plain data; uname fills it with NUL-terminated strings.
+    // SAFETY: utsname is plain data, for which all-zero bytes are valid.
     let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: uts is a valid out-pointer; uname fills it with NUL-terminated strings.
     if unsafe { libc::uname(&mut uts) } != 0 {
         return String::new();
     }

@@ -105,10 +105,12 @@ pub fn in_child(body: impl FnOnce() -> Result<(), String>) -> Result<(), String>
     });
     // SAFETY: the parent keeps only the read end.
     unsafe { libc::close(wr) };
+    // SAFETY: no child was made, so rd is ours alone and nothing reads it.
     let pid = pid.inspect_err(|_| unsafe {
         libc::close(rd);
     })?;
     let reason = read_to_end(rd);
+    // SAFETY: rd is our read end, read to its end and used no more.
     unsafe { libc::close(rd) };
     let status = wait_pid(pid)?;
     let reason = String::from_utf8_lossy(&reason).into_owned();
@@ -224,10 +226,12 @@ pub fn run_capture<A: AsRef<[u8]>, E: AsRef<[u8]>>(
     });
     // SAFETY: the parent keeps only the read end.
     unsafe { libc::close(wr) };
+    // SAFETY: no child was made, so rd is ours alone and nothing reads it.
     let pid = pid.inspect_err(|_| unsafe {
         libc::close(rd);
     })?;
     let stdout = read_to_end(rd);
+    // SAFETY: rd is our read end, read to its end and used no more.
     unsafe { libc::close(rd) };
     Ok(Captured {
         pid,

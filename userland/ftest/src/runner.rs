@@ -136,6 +136,7 @@ fn run_isolated(check: &Check) -> Outcome {
     let pid = unsafe { libc::fork() };
     if pid == -1 {
         let e = errno();
+        // SAFETY: fork failed, so both pipe ends are ours alone and unused.
         unsafe {
             libc::close(rd);
             libc::close(wr);
@@ -164,6 +165,7 @@ fn run_isolated(check: &Check) -> Outcome {
         }
         if r == -1 && errno() != libc::EINTR {
             let e = errno();
+            // SAFETY: rd is our read end, not used after this return.
             unsafe { libc::close(rd) };
             return Outcome::Failed(format!("harness: waitpid failed: {}", errname(e)));
         }

@@ -157,9 +157,8 @@ fn spawn_worker(
     envp: &[*const libc::c_char],
     wr: i32,
 ) -> libc::pid_t {
-    // SAFETY: without CLONE_VM the child has its own copy of memory, like
-    // fork; it only calls execve and _exit, which are async-signal-safe,
-    // on pointers made before the clone.
+    // SAFETY: without CLONE_VM the child has its own copy of memory (like
+    // fork) and calls only execve and _exit, on pointers made before.
     unsafe {
         let pid = libc::syscall(
             libc::SYS_clone,

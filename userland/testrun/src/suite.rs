@@ -78,6 +78,7 @@ fn run_and_forward(
     // descriptors and execs.
     let pid = unsafe { libc::fork() };
     if pid == -1 {
+        // SAFETY: fork failed, so both pipe ends are ours alone and unused.
         unsafe {
             libc::close(rd);
             libc::close(wr);
@@ -85,8 +86,8 @@ fn run_and_forward(
         return Err(format!("fork failed: {}", ftest::errname(ftest::errno())));
     }
     if pid == 0 {
-        // SAFETY: see above; argv is NULL-terminated and points at live
-        // C strings.
+        // SAFETY: the child only rearranges descriptors and execs; argv is
+        // NULL-terminated and points at live C strings.
         unsafe {
             libc::setpgid(0, 0);
             libc::dup2(wr, 1);

@@ -99,9 +99,8 @@ extern "C" fn on_fault(signo: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut
         unsafe { libc::signal(signo, libc::SIG_DFL) };
         return;
     }
-    // SAFETY: the kernel passes valid siginfo and ucontext pointers to an
-    // SA_SIGINFO handler; the handler only reads the one and sets the saved
-    // RIP of the other.
+    // SAFETY: the kernel gives an SA_SIGINFO handler valid siginfo and
+    // ucontext pointers; this reads the one and sets the other's saved RIP.
     unsafe {
         SIGNO.store(signo, Ordering::SeqCst);
         CODE.store((*info).si_code, Ordering::SeqCst);
@@ -200,10 +199,10 @@ pub fn write(addr: usize, val: u8) -> Result<(), Fault> {
 /// Calls `addr` (which should hold a `ret`).
 pub fn exec(addr: usize) -> Result<(), Fault> {
     begin();
-    // SAFETY: a call to `addr` below the red zone; a fault resumes at label
-    // 2, where the stack pointer saved in `sp` is put back (the call had
-    // pushed a return address). The callee is a bare `ret` that changes no
-    // register.
+    // A fault resumes at label 2, where the stack pointer saved in `sp` is
+    // put back (the call had pushed a return address).
+    // SAFETY: a call below the red zone to a bare `ret` that changes no
+    // register; a fault comes back to label 2 with the stack restored.
     unsafe {
         asm!(
             "lea {tmp}, [rip + 2f]",

@@ -97,8 +97,9 @@ fn wait_ready(fd: i32, mut count: usize) {
 
 /// Free memory in bytes (sysinfo).
 fn free_bytes() -> u64 {
-    // SAFETY: si is a valid out-pointer.
+    // SAFETY: sysinfo is plain data, for which all-zero bytes are valid.
     let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
+    // SAFETY: si is a valid out-pointer.
     if unsafe { libc::sysinfo(&mut si) } != 0 {
         die(&format!("sysinfo: {}", last_error()));
     }

@@ -69,11 +69,12 @@ fn show_random(_: &[String]) -> i32 {
 }
 
 fn show_execfn(_: &[String]) -> i32 {
-    // SAFETY: AT_EXECFN points at a NUL-terminated string on the stack.
+    // SAFETY: getauxval only reads the saved auxiliary vector.
     let p = unsafe { libc::getauxval(libc::AT_EXECFN) } as *const libc::c_char;
     if p.is_null() {
         println!("(no AT_EXECFN)");
     } else {
+        // SAFETY: p is non-null: AT_EXECFN's NUL-terminated string on the stack.
         println!("{}", unsafe { CStr::from_ptr(p) }.to_string_lossy());
     }
     0
@@ -153,8 +154,9 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn at_random() -> [u8; 16] {
-    // SAFETY: AT_RANDOM points at 16 bytes the kernel put on the stack.
+    // SAFETY: getauxval only reads the saved auxiliary vector.
     let p = unsafe { libc::getauxval(libc::AT_RANDOM) } as *const [u8; 16];
+    // SAFETY: a non-null p points at 16 bytes the kernel put on the stack.
     if p.is_null() { [0; 16] } else { unsafe { *p } }
 }
 
@@ -201,9 +203,10 @@ fn execve(
     argv: *const *const libc::c_char,
     envp: *const *const libc::c_char,
 ) -> i64 {
+    // On success the probe environment makes the new program exit with
+    // status 99 at once, failing the check visibly.
     // SAFETY: the kernel validates every pointer; on success this process
-    // becomes another program (the probe environment makes this one exit
-    // with status 99 at once, failing the check visibly).
+    // becomes another program and nothing here runs again.
     unsafe { libc::syscall(libc::SYS_execve, path, argv, envp) }
 }
 

@@ -67,8 +67,9 @@ fn lseek(fd: i32, off: i64, whence: i32) -> i64 {
 }
 
 fn fstat(fd: i32) -> Result<libc::stat, String> {
-    // SAFETY: st is a valid out-pointer.
+    // SAFETY: stat is plain data, for which all-zero bytes are valid.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: st is a valid out-pointer.
     sys(
         unsafe { libc::syscall(libc::SYS_fstat, fd, &mut st) },
         "fstat",
@@ -77,8 +78,9 @@ fn fstat(fd: i32) -> Result<libc::stat, String> {
 }
 
 fn stat(path: &CStr) -> Result<libc::stat, String> {
-    // SAFETY: valid path and out-pointer.
+    // SAFETY: stat is plain data, for which all-zero bytes are valid.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: path is NUL-terminated; st is a valid out-pointer.
     sys(
         unsafe { libc::syscall(libc::SYS_stat, path.as_ptr(), &mut st) },
         "stat",
@@ -287,13 +289,15 @@ fn open_errors() -> CheckResult {
     )?;
     expect_errno(sc_open(c"", libc::O_RDONLY, 0), libc::ENOENT, "open(\"\")")?;
     let ro = open(&f.c, libc::O_RDONLY, 0)?;
-    // SAFETY: valid buffers.
+    // SAFETY: the buffer is valid for a 1-byte read.
     let r = unsafe { libc::write(ro, b"y".as_ptr().cast(), 1) };
     expect_errno(r, libc::EBADF, "write to an O_RDONLY descriptor")?;
     let wo = open(&f.c, libc::O_WRONLY, 0)?;
     let mut b = [0u8; 1];
+    // SAFETY: b is valid for a 1-byte write.
     let r = unsafe { libc::read(wo, b.as_mut_ptr().cast(), 1) };
     expect_errno(r, libc::EBADF, "read from an O_WRONLY descriptor")?;
+    // SAFETY: b is valid for a 1-byte write.
     let r = unsafe { libc::read(d_fd(&d)?, b.as_mut_ptr().cast(), 1) };
     expect_errno(r, libc::EISDIR, "read from a directory")?;
     close(fd);
@@ -347,18 +351,22 @@ fn pread_pwrite_leave_the_offset_alone() -> CheckResult {
     let (_t, fd) = scratch("pread", b"abcdefghij")?;
     ensure_eq!(lseek(fd, 2, libc::SEEK_SET), 2);
     let mut b = [0u8; 3];
-    // SAFETY: valid buffers.
+    // SAFETY: b is valid for writes of 3 bytes.
     let r = unsafe { libc::syscall(libc::SYS_pread64, fd, b.as_mut_ptr(), 3usize, 6i64) };
     ensure_eq!(r, 3);
     ensure_eq!(&b, b"ghi");
+    // SAFETY: the literal is valid for reads of 2 bytes.
     let r = unsafe { libc::syscall(libc::SYS_pwrite64, fd, b"XY".as_ptr(), 2usize, 8i64) };
     ensure_eq!(r, 2);
     ensure_eq!(lseek(fd, 0, libc::SEEK_CUR), 2, "offset after pread/pwrite");
     // pwrite beyond the end extends the file.
+    // SAFETY: the literal is valid for a 1-byte read.
     let r = unsafe { libc::syscall(libc::SYS_pwrite64, fd, b"Z".as_ptr(), 1usize, 12i64) };
     ensure_eq!(r, 1);
+    // SAFETY: b is valid for writes of 3 bytes.
     let r = unsafe { libc::syscall(libc::SYS_pread64, fd, b.as_mut_ptr(), 3usize, 11i64) };
     ensure_eq!((r, b), (2, [0, b'Z', b'i']), "pread across the end");
+    // SAFETY: b is valid for writes of 3 bytes; the offset is refused.
     let r = unsafe { libc::syscall(libc::SYS_pread64, fd, b.as_mut_ptr(), 3usize, -1i64) };
     expect_errno(r, libc::EINVAL, "pread at a negative offset")?;
     let mut all = [0u8; 13];
@@ -393,9 +401,11 @@ fn readv_writev_gather_and_scatter() -> CheckResult {
             iov_len: 10,
         },
     ];
+    // SAFETY: the two iovecs cover exactly a and b, which are live and unborrowed.
     let r = unsafe { libc::syscall(libc::SYS_readv, fd, iov.as_ptr(), 2i64) };
     ensure_eq!(r, 8, "readv of an 8-byte file into 2+10");
     ensure_eq!((&a, &b[..6]), (b"on", b"ethree".as_slice()));
+    // SAFETY: the iovecs are valid as above; the count is refused.
     let r = unsafe { libc::syscall(libc::SYS_readv, fd, iov.as_ptr(), -1i64) };
     expect_errno(r, libc::EINVAL, "readv with a negative count")
 }
@@ -446,6 +456,7 @@ fn dup_shares_the_offset() -> CheckResult {
         0,
         "dup clears FD_CLOEXEC"
     );
+    // SAFETY: dup takes no pointer; 9999 is not open.
     expect_errno(
         unsafe { libc::syscall(libc::SYS_dup, 9999) },
         libc::EBADF,
@@ -519,13 +530,15 @@ fn descriptors_are_allocated_lowest_first() -> CheckResult {
 
 fn close_twice_is_ebadf() -> CheckResult {
     let (_t, fd) = scratch("close", b"")?;
-    // SAFETY: closing our descriptor, then a stale number.
+    // SAFETY: fd is our descriptor, not used after this.
     ensure_eq!(unsafe { libc::syscall(libc::SYS_close, fd) }, 0);
+    // SAFETY: fd is stale now and nothing has reused its number.
     expect_errno(
         unsafe { libc::syscall(libc::SYS_close, fd) },
         libc::EBADF,
         "second close",
     )?;
+    // SAFETY: -1 is never a descriptor.
     expect_errno(
         unsafe { libc::syscall(libc::SYS_close, -1) },
         libc::EBADF,
@@ -539,6 +552,7 @@ fn fcntl_descriptor_and_status_flags() -> CheckResult {
         sc_open(&t.c, libc::O_RDWR | libc::O_CREAT | libc::O_APPEND, 0o644),
         "open",
     )? as i32;
+    // SAFETY: every command used below takes an integer argument, no pointer.
     let fcntl = |cmd: i32, arg: i64| unsafe { libc::syscall(libc::SYS_fcntl, fd, cmd, arg) };
     ensure_eq!(fcntl(libc::F_GETFD, 0), 0);
     ensure_eq!(fcntl(libc::F_SETFD, i64::from(libc::FD_CLOEXEC)), 0);
@@ -581,6 +595,7 @@ fn fcntl_descriptor_and_status_flags() -> CheckResult {
         libc::EINVAL,
         "fcntl with an unknown command",
     )?;
+    // SAFETY: F_GETFD takes no pointer; 9999 is not open.
     let r = unsafe { libc::syscall(libc::SYS_fcntl, 9999, libc::F_GETFD, 0) };
     expect_errno(r, libc::EBADF, "fcntl(bad fd)")
 }
@@ -644,6 +659,7 @@ fn getdents64_lists_created_entries() -> CheckResult {
     let r = unsafe { libc::syscall(libc::SYS_getdents64, fd, tiny.as_mut_ptr(), tiny.len()) };
     expect_errno(r, libc::EINVAL, "getdents64 with an 8-byte buffer")?;
     let (_f, ffd) = scratch("notadir", b"")?;
+    // SAFETY: tiny is valid for its length.
     let r = unsafe { libc::syscall(libc::SYS_getdents64, ffd, tiny.as_mut_ptr(), tiny.len()) };
     expect_errno(r, libc::ENOTDIR, "getdents64 on a file")?;
     for name in ["alpha", "beta", "a-much-longer-name-than-the-others"] {
@@ -766,13 +782,16 @@ fn stat_fstat_lstat_newfstatat_agree() -> CheckResult {
     ensure_eq!(f.st_mode, libc::S_IFREG | 0o644, "st_mode of a 0644 file");
     ensure_eq!(f.st_nlink, 1);
     let s = stat(&t.c)?;
+    // SAFETY: stat is plain data, for which all-zero bytes are valid.
     let mut l: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: stat is plain data, for which all-zero bytes are valid.
     let mut at: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: valid paths and out-pointers.
+    // SAFETY: t.c is NUL-terminated; l is a valid out-pointer.
     sys(
         unsafe { libc::syscall(libc::SYS_lstat, t.c.as_ptr(), &mut l) },
         "lstat",
     )?;
+    // SAFETY: t.c is NUL-terminated; at is a valid out-pointer.
     let r = unsafe {
         libc::syscall(
             libc::SYS_newfstatat,
@@ -790,7 +809,9 @@ fn stat_fstat_lstat_newfstatat_agree() -> CheckResult {
             "{name} vs fstat"
         );
     }
+    // SAFETY: stat is plain data, for which all-zero bytes are valid.
     let mut e: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: an empty NUL-terminated path; e is a valid out-pointer.
     let r = unsafe {
         libc::syscall(
             libc::SYS_newfstatat,
@@ -809,14 +830,17 @@ fn stat_fstat_lstat_newfstatat_agree() -> CheckResult {
         "/tmp is a directory"
     );
     let missing = TmpPath::new("missing");
+    // SAFETY: missing.c is NUL-terminated; e is a valid out-pointer.
     let r = unsafe { libc::syscall(libc::SYS_stat, missing.c.as_ptr(), &mut e) };
     expect_errno(r, libc::ENOENT, "stat(missing)")?;
+    // SAFETY: e is a valid out-pointer; 9999 is not open.
     let r = unsafe { libc::syscall(libc::SYS_fstat, 9999, &mut e) };
     expect_errno(r, libc::EBADF, "fstat(bad fd)")
 }
 
 fn ftruncate_grows_with_zeros_and_shrinks() -> CheckResult {
     let (t, fd) = scratch("ftrunc", &[9; 100])?;
+    // SAFETY: ftruncate takes no pointers; fd is our scratch file.
     let ftruncate = |len: i64| unsafe { libc::syscall(libc::SYS_ftruncate, fd, len) };
     ensure_eq!(ftruncate(10), 0);
     ensure_eq!(fstat(fd)?.st_size, 10);
@@ -830,9 +854,11 @@ fn ftruncate_grows_with_zeros_and_shrinks() -> CheckResult {
     );
     expect_errno(ftruncate(-1), libc::EINVAL, "ftruncate(-1)")?;
     let ro = open(&t.c, libc::O_RDONLY, 0)?;
+    // SAFETY: ftruncate takes no pointers.
     let r = unsafe { libc::syscall(libc::SYS_ftruncate, ro, 0i64) };
     expect_errno(r, libc::EINVAL, "ftruncate of a read-only descriptor")?;
     let (rd, _wr) = utests::fd::pipe()?;
+    // SAFETY: ftruncate takes no pointers.
     let r = unsafe { libc::syscall(libc::SYS_ftruncate, rd, 0i64) };
     expect_errno(r, libc::EINVAL, "ftruncate of a pipe")
 }
@@ -840,7 +866,7 @@ fn ftruncate_grows_with_zeros_and_shrinks() -> CheckResult {
 fn readlink_of_a_non_symlink_is_einval() -> CheckResult {
     let (t, _fd) = scratch("readlink", b"x")?;
     let mut buf = [0u8; 64];
-    // SAFETY: valid path and buffer.
+    // SAFETY: t.c is NUL-terminated; buf is valid for its length.
     let r = unsafe {
         libc::syscall(
             libc::SYS_readlink,
@@ -850,6 +876,7 @@ fn readlink_of_a_non_symlink_is_einval() -> CheckResult {
         )
     };
     expect_errno(r, libc::EINVAL, "readlink of a regular file")?;
+    // SAFETY: a NUL-terminated path; buf is valid for its length.
     let r = unsafe {
         libc::syscall(
             libc::SYS_readlink,
@@ -860,6 +887,7 @@ fn readlink_of_a_non_symlink_is_einval() -> CheckResult {
     };
     expect_errno(r, libc::EINVAL, "readlink of a directory")?;
     let missing = TmpPath::new("missing");
+    // SAFETY: missing.c is NUL-terminated; buf is valid for its length.
     let r = unsafe {
         libc::syscall(
             libc::SYS_readlink,
@@ -910,7 +938,7 @@ fn relative_paths_follow_chdir_and_fchdir() -> CheckResult {
     let fd = open(&d.join("here"), libc::O_WRONLY | libc::O_CREAT, 0o644)?;
     write_all(fd, b"rel")?;
     close(fd);
-    // SAFETY: valid paths; the check runs in its own process.
+    // SAFETY: d.c is NUL-terminated; the check runs in its own process.
     sys(
         unsafe { libc::syscall(libc::SYS_chdir, d.c.as_ptr()) },
         "chdir",
@@ -918,16 +946,19 @@ fn relative_paths_follow_chdir_and_fchdir() -> CheckResult {
     ensure_eq!(contents(c"here")?, b"rel", "a relative path after chdir");
     ensure_eq!(contents(c"./here")?, b"rel");
     let up = open(c"..", libc::O_RDONLY | libc::O_DIRECTORY, 0)?;
+    // SAFETY: fchdir takes no pointers; the check runs in its own process.
     sys(unsafe { libc::syscall(libc::SYS_fchdir, up) }, "fchdir(..)")?;
     let name = d.path.rsplit('/').next().unwrap();
     let rel = CString::new(format!("{name}/here")).unwrap();
     ensure_eq!(contents(&rel)?, b"rel", "a relative path after fchdir");
     let (_f, ffd) = scratch("notdir", b"")?;
+    // SAFETY: fchdir takes no pointers; a file is refused.
     expect_errno(
         unsafe { libc::syscall(libc::SYS_fchdir, ffd) },
         libc::ENOTDIR,
         "fchdir(file)",
     )?;
+    // SAFETY: _f.c is NUL-terminated; a file is refused.
     expect_errno(
         unsafe { libc::syscall(libc::SYS_chdir, _f.c.as_ptr()) },
         libc::ENOTDIR,
@@ -941,14 +972,17 @@ fn ioctl_tcgets_on_a_file_is_enotty() -> CheckResult {
     let (_t, fd) = scratch("ioctl", b"")?;
     let mut tio = [0u8; 64];
     let mut ws = [0u16; 4];
-    // SAFETY: valid out-buffers large enough for termios and winsize.
+    // SAFETY: tio's 64 bytes hold the kernel's 36-byte termios.
     let r = unsafe { libc::syscall(libc::SYS_ioctl, fd, libc::TCGETS, tio.as_mut_ptr()) };
     expect_errno(r, libc::ENOTTY, "ioctl(file, TCGETS)")?;
+    // SAFETY: ws's 8 bytes hold a winsize.
     let r = unsafe { libc::syscall(libc::SYS_ioctl, fd, libc::TIOCGWINSZ, ws.as_mut_ptr()) };
     expect_errno(r, libc::ENOTTY, "ioctl(file, TIOCGWINSZ)")?;
     let (rd, _wr) = utests::fd::pipe()?;
+    // SAFETY: tio's 64 bytes hold the kernel's 36-byte termios.
     let r = unsafe { libc::syscall(libc::SYS_ioctl, rd, libc::TCGETS, tio.as_mut_ptr()) };
     expect_errno(r, libc::ENOTTY, "ioctl(pipe, TCGETS)")?;
+    // SAFETY: tio's 64 bytes hold the kernel's 36-byte termios.
     let r = unsafe { libc::syscall(libc::SYS_ioctl, 9999, libc::TCGETS, tio.as_mut_ptr()) };
     expect_errno(r, libc::EBADF, "ioctl(bad fd, TCGETS)")
 }

@@ -543,11 +543,12 @@ fn child_mprotect_and_munmap_leave_the_parent_alone() -> CheckResult {
     b.bytes_mut().fill(4);
     let (aa, ba) = (a.addr, b.addr);
     in_child(move || {
-        // SAFETY: the child's copies of the mappings.
+        // SAFETY: aa is the child's copy of mapping a, not touched after.
         sys(
             unsafe { libc::mprotect(aa as *mut _, 2 * PAGE, libc::PROT_NONE) },
             "mprotect",
         )?;
+        // SAFETY: ba is the child's copy of mapping b, not touched after.
         sys(unsafe { libc::munmap(ba as *mut _, 2 * PAGE) }, "munmap")?;
         Ok(())
     })?;
@@ -682,6 +683,8 @@ fn clone_with_fork_flags_is_fork() -> CheckResult {
         )
     };
     if pid == 0 {
+        // SAFETY: addr is the child's own writable copy of m's page; _exit
+        // leaves without returning into frames shared with the parent.
         unsafe {
             *(addr as *mut u8) = 6;
             libc::_exit(if libc::getppid() > 0 { 17 } else { 1 });

@@ -81,8 +81,9 @@ fn uts_field(f: &[libc::c_char]) -> Result<String, String> {
 }
 
 fn uname() -> Result<[String; 5], String> {
-    // SAFETY: uts is a valid out-pointer.
+    // SAFETY: utsname is plain data, for which all-zero bytes are valid.
     let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: uts is a valid out-pointer.
     sys(unsafe { libc::syscall(libc::SYS_uname, &mut uts) }, "uname")?;
     Ok([
         uts_field(&uts.sysname)?,
@@ -189,18 +190,20 @@ fn rlimit_nofile_limits_new_descriptors() -> CheckResult {
         last = fd;
     }
     ensure_eq!(last, 31, "the highest descriptor under RLIMIT_NOFILE 32");
-    // SAFETY: descriptor calls with numbers at the limit.
     close(31);
+    // SAFETY: dup2 takes no pointers; 32 is at the limit, so it is refused.
     expect_errno(
         unsafe { libc::syscall(libc::SYS_dup2, 2, 32) },
         libc::EBADF,
         "dup2 onto 32",
     )?;
+    // SAFETY: F_DUPFD takes an integer argument; 32 is refused.
     expect_errno(
         unsafe { libc::syscall(libc::SYS_fcntl, 2, libc::F_DUPFD, 32) },
         libc::EINVAL,
         "F_DUPFD 32",
     )?;
+    // SAFETY: dup2 takes no pointers; 31 was just closed, nothing uses it.
     ensure_eq!(
         unsafe { libc::syscall(libc::SYS_dup2, 2, 31) },
         31,
@@ -266,6 +269,7 @@ fn rlimit_errors() -> CheckResult {
         rlim_cur: 0,
         rlim_max: 0,
     };
+    // SAFETY: no new limit; old is a valid out-pointer.
     let r = unsafe {
         libc::syscall(
             libc::SYS_prlimit64,
@@ -289,7 +293,7 @@ fn umask_returns_the_old_mask_and_applies() -> CheckResult {
     ensure_eq!(umask(0o027), 0o027, "umask returns the mask set before");
     // The mask applies to new files and directories.
     let f = TmpPath::new("umask");
-    // SAFETY: valid paths and out-pointers.
+    // SAFETY: f.c is a NUL-terminated path.
     let fd = sys(
         unsafe {
             libc::open(
@@ -300,7 +304,9 @@ fn umask_returns_the_old_mask_and_applies() -> CheckResult {
         },
         "open",
     )?;
+    // SAFETY: stat is plain data, for which all-zero bytes are valid.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: st is a valid out-pointer.
     sys(unsafe { libc::fstat(fd, &mut st) }, "fstat")?;
     close(fd);
     ensure_eq!(
@@ -309,7 +315,9 @@ fn umask_returns_the_old_mask_and_applies() -> CheckResult {
         "mode of a file created 0666 under umask 027"
     );
     let d = TmpPath::new("umaskdir");
+    // SAFETY: d.c is a NUL-terminated path.
     sys(unsafe { libc::mkdir(d.c.as_ptr(), 0o777) }, "mkdir")?;
+    // SAFETY: d.c is a NUL-terminated path; st is a valid out-pointer.
     sys(unsafe { libc::stat(d.c.as_ptr(), &mut st) }, "stat")?;
     ensure_eq!(
         st.st_mode & 0o777,
@@ -388,8 +396,9 @@ fn sched_yield_returns_0() -> CheckResult {
 }
 
 fn sysinfo_is_plausible() -> CheckResult {
-    // SAFETY: si is a valid out-pointer.
+    // SAFETY: sysinfo is plain data, for which all-zero bytes are valid.
     let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
+    // SAFETY: si is a valid out-pointer.
     sys(
         unsafe { libc::syscall(libc::SYS_sysinfo, &mut si) },
         "sysinfo",
@@ -576,9 +585,10 @@ fn mprotect_read_only_makes_writes_fault() -> CheckResult {
     m.protect(libc::PROT_READ)?;
     ensure_eq!(m.bytes()[PAGE], 9, "reading a read-only page");
     let addr = m.addr;
-    // SAFETY: faults on purpose, in a child.
+    // SAFETY: the write to a read-only page faults on purpose, in a child.
     dies_of_sigsegv(|| unsafe { std::ptr::write_volatile((addr + PAGE) as *mut u8, 1) })?;
     m.protect(libc::PROT_NONE)?;
+    // SAFETY: the read of a PROT_NONE page faults on purpose, in a child.
     dies_of_sigsegv(|| unsafe {
         std::ptr::read_volatile(addr as *const u8);
     })?;
@@ -611,6 +621,7 @@ fn munmap_makes_access_fault() -> CheckResult {
         std::ptr::read_volatile((addr + PAGE) as *const u8);
     })?;
     // munmap of an unmapped range succeeds.
+    // SAFETY: the page is already unmapped; nothing of ours lives there.
     sys(
         unsafe { libc::munmap((addr + PAGE) as *mut _, PAGE) },
         "munmap of a hole",
@@ -684,6 +695,7 @@ fn arch_prctl_get_fs_is_the_thread_pointer() -> CheckResult {
     };
     check!(fs != 0, "ARCH_GET_FS returned 0");
     ensure_eq!(fs, self_ptr, "ARCH_GET_FS vs %fs:0");
+    // SAFETY: an unknown code with a NULL argument is refused untouched.
     let r = unsafe { libc::syscall(libc::SYS_arch_prctl, 0x9999, 0usize) };
     expect_errno(r, libc::EINVAL, "arch_prctl with an unknown code")
 }
@@ -693,7 +705,7 @@ fn set_tid_address_returns_the_tid() -> CheckResult {
     // clear-tid word at a local is harmless (the kernel clears it at exit,
     // while the stack is still mapped).
     let mut word = 0i32;
-    // SAFETY: as above.
+    // SAFETY: the kernel writes word only at exit, while the stack is mapped.
     let tid = unsafe { libc::syscall(libc::SYS_set_tid_address, &mut word) };
     ensure_eq!(tid, raw0(libc::SYS_gettid));
     Ok(())
@@ -710,8 +722,9 @@ fn console_answers_tcgets_and_tiocgwinsz() -> CheckResult {
         },
         "open(/dev/console)",
     )?;
-    // SAFETY: out-buffers of the kernel's termios and winsize sizes.
+    // SAFETY: termios is plain data, for which all-zero bytes are valid.
     let mut tio: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: tio is at least as large as the kernel's termios out-buffer.
     let r = unsafe { libc::syscall(libc::SYS_ioctl, fd, libc::TCGETS, &mut tio) };
     ensure_eq!(r, 0, "ioctl(console, TCGETS)");
     let mut ws = libc::winsize {
@@ -720,6 +733,7 @@ fn console_answers_tcgets_and_tiocgwinsz() -> CheckResult {
         ws_xpixel: 7,
         ws_ypixel: 7,
     };
+    // SAFETY: ws is an out-buffer of the kernel's winsize size.
     let r = unsafe { libc::syscall(libc::SYS_ioctl, fd, libc::TIOCGWINSZ, &mut ws) };
     ensure_eq!(r, 0, "ioctl(console, TIOCGWINSZ)");
     close(fd);

@@ -55,8 +55,9 @@ fn poll1(fd: i32, events: i16, timeout_ms: i32) -> (i32, i16) {
 }
 
 fn set_nonblock(fd: i32) -> CheckResult {
-    // SAFETY: fcntl on our descriptor.
+    // SAFETY: F_GETFL takes no argument and only reads the flags.
     let fl = sys(unsafe { libc::fcntl(fd, libc::F_GETFL) }, "F_GETFL")?;
+    // SAFETY: F_SETFL takes an integer argument, no pointer.
     sys(
         unsafe { libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK) },
         "F_SETFL",
@@ -207,6 +208,7 @@ fn nonblocking_read_is_eagain() -> CheckResult {
     // Set later with fcntl.
     let (rd, _wr) = pipe()?;
     set_nonblock(rd)?;
+    // SAFETY: buf is valid for writes of at least 4 bytes.
     let r = unsafe { libc::read(rd, buf.as_mut_ptr().cast(), 4) };
     expect_errno(r, libc::EAGAIN, "read after F_SETFL O_NONBLOCK")
 }
@@ -223,6 +225,7 @@ fn nonblocking_write_is_eagain_when_full() -> CheckResult {
     // SAFETY: valid buffers.
     let r = unsafe { libc::write(wr, one.as_ptr().cast(), 1) };
     expect_errno(r, libc::EAGAIN, "write of 1 byte to a full pipe")?;
+    // SAFETY: one is valid for reads of PIPE_BUF bytes.
     let r = unsafe { libc::write(wr, one.as_ptr().cast(), PIPE_BUF) };
     expect_errno(r, libc::EAGAIN, "write of PIPE_BUF bytes to a full pipe")?;
     let mut back = vec![0u8; took];
@@ -554,9 +557,10 @@ fn pipe2_flags_set_cloexec_and_nonblock() -> CheckResult {
 fn wrong_end_is_ebadf() -> CheckResult {
     let (rd, wr) = pipe()?;
     let mut b = [0u8; 1];
-    // SAFETY: valid buffers; the descriptors are the wrong ends on purpose.
+    // SAFETY: b is valid for a 1-byte read; rd is the wrong end on purpose.
     let r = unsafe { libc::write(rd, b.as_ptr().cast(), 1) };
     expect_errno(r, libc::EBADF, "write to the read end")?;
+    // SAFETY: b is valid for a 1-byte write; wr is the wrong end on purpose.
     let r = unsafe { libc::read(wr, b.as_mut_ptr().cast(), 1) };
     expect_errno(r, libc::EBADF, "read from the write end")
 }
@@ -564,12 +568,14 @@ fn wrong_end_is_ebadf() -> CheckResult {
 fn lseek_and_pread_on_a_pipe_are_espipe() -> CheckResult {
     let (rd, wr) = pipe()?;
     write_all(wr, b"abc")?;
-    // SAFETY: plain calls on our descriptors with a valid buffer.
+    // SAFETY: lseek takes no pointer.
     let r = unsafe { libc::lseek(rd, 0, libc::SEEK_SET) };
     expect_errno(r, libc::ESPIPE, "lseek on a pipe")?;
     let mut b = [0u8; 2];
+    // SAFETY: b is valid for writes of 2 bytes.
     let r = unsafe { libc::pread(rd, b.as_mut_ptr().cast(), 2, 0) };
     expect_errno(r, libc::ESPIPE, "pread on a pipe")?;
+    // SAFETY: b is valid for reads of 2 bytes.
     let r = unsafe { libc::pwrite(wr, b.as_ptr().cast(), 2, 0) };
     expect_errno(r, libc::ESPIPE, "pwrite on a pipe")
 }

@@ -237,8 +237,9 @@ fn program_text_is_mapped_from_its_file() -> CheckResult {
         "the code's file"
     );
     let c = CString::new(exe.as_os_str().as_bytes()).map_err(|_| "NUL in the path")?;
-    // SAFETY: stat into a zeroed struct.
+    // SAFETY: stat is plain data, for which all-zero bytes are valid.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: c is a NUL-terminated path; st is a valid out-pointer.
     sys(unsafe { libc::stat(c.as_ptr(), &mut st) }, "stat")?;
     let dev = format!(
         "{:02x}:{:02x}",
@@ -254,8 +255,9 @@ fn program_text_is_mapped_from_its_file() -> CheckResult {
 }
 
 fn heap_and_stack_are_named() -> CheckResult {
-    // SAFETY: brk(0) asks; the second call grows the heap by 64 KiB.
+    // SAFETY: brk(0) only asks for the current break.
     let cur = unsafe { libc::syscall(libc::SYS_brk, 0) } as usize;
+    // SAFETY: growing the break by 64 KiB only adds memory; nothing is unmapped.
     let new = unsafe { libc::syscall(libc::SYS_brk, cur + 16 * PAGE) } as usize;
     ensure_eq!(new, cur + 16 * PAGE, "brk grew");
     let local = 0u64;
@@ -467,8 +469,9 @@ fn stopped_child_is_t_in_stat_and_status() -> CheckResult {
 /// for it and leaves it a zombie).
 fn zombie_child() -> Result<i32, String> {
     let pid = spawn(|| 7)?;
-    // SAFETY: siginfo is a valid out-pointer.
+    // SAFETY: siginfo_t is plain data, for which all-zero bytes are valid.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: info is a valid out-pointer.
     sys(
         unsafe {
             libc::waitid(
@@ -523,8 +526,9 @@ fn reaped_child_vanishes_and_its_open_files_read_esrch() -> CheckResult {
         verdict?;
     }
     let dir = cpath(&format!("/proc/{pid}"));
-    // SAFETY: stat into a zeroed struct.
+    // SAFETY: stat is plain data, for which all-zero bytes are valid.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: dir is a NUL-terminated path; st is a valid out-pointer.
     expect_errno(
         unsafe { libc::stat(dir.as_ptr(), &mut st) },
         libc::ENOENT,
@@ -575,6 +579,7 @@ fn a_process_directory_can_be_the_current_directory() -> CheckResult {
     // Relative names work from there.
     let (pid, _, _) = stat_fields(&slurp_text("stat")?)?;
     ensure_eq!(pid, getpid());
+    // SAFETY: a NUL-terminated path.
     sys(unsafe { libc::chdir(c"..".as_ptr()) }, "chdir ..")?;
     let cwd = std::env::current_dir().map_err(|e| format!("getcwd: {e}"))?;
     ensure_eq!(cwd.as_os_str().as_bytes(), b"/proc");
@@ -602,8 +607,9 @@ fn meminfo_agrees_with_sysinfo() -> CheckResult {
     for key in ["AnonPages", "PageTables", "Mlocked", "SwapTotal", "Cached"] {
         meminfo_kb(&text, key)?;
     }
-    // SAFETY: sysinfo fills the struct.
+    // SAFETY: sysinfo is plain data, for which all-zero bytes are valid.
     let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
+    // SAFETY: si is a valid out-pointer.
     sys(unsafe { libc::sysinfo(&mut si) }, "sysinfo")?;
     ensure_eq!(
         total,

@@ -122,10 +122,10 @@ enum Op {
 /// handler sent it to the landing label.
 fn attempt(op: Op, addr: usize) -> bool {
     let faulted: u64;
-    // SAFETY: each block stores its landing and faulting addresses, then
-    // runs one instruction that may trap; the recording handler (installed
-    // by the caller for the signal it raises) resumes at label 2 with the
-    // stack as it was. Nothing else is touched.
+    // Each block stores its landing and faulting addresses, then runs one
+    // instruction that may trap.
+    // SAFETY: the recording handler (installed by the caller) resumes at
+    // label 2 with the stack as it was; nothing else is touched.
     unsafe {
         macro_rules! block {
             ($($insn:literal),+) => {
@@ -415,9 +415,8 @@ extern "C" fn leave_by_jump(_: i32, _: *mut libc::siginfo_t, _: *mut libc::c_voi
 fn probe_with_jump(addr: usize) -> bool {
     JUMP_BUF[8].store(current_mask(), Ordering::SeqCst);
     let jumped: u64;
-    // SAFETY: the block saves rsp and the callee-saved registers before
-    // the access; a jump back restores them and lands at label 2 with the
-    // stack as it was; every other register is declared clobbered.
+    // SAFETY: rsp and the callee-saved registers are saved before the access
+    // and restored by a jump back to label 2; the rest are declared clobbered.
     unsafe {
         core::arch::asm!(
             "lea rax, [rip + {b}]",

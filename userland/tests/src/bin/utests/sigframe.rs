@@ -104,10 +104,10 @@ static MXCSR_DEFAULT: u32 = 0x1f80;
 /// it), and returns what the machine holds afterwards.
 fn run_block(inp: &Regs) -> Regs {
     let mut out = Regs([0; 50]);
-    // SAFETY: the block saves rbx and rbp itself and declares every other
-    // register it changes; the stack is balanced; DF is cleared and MXCSR
-    // reset before the block ends. The SIGILL handler installed by the
-    // caller resumes execution after the ud2.
+    // The block saves rbx and rbp itself and declares every other register
+    // it changes; DF is cleared and MXCSR reset before the block ends.
+    // SAFETY: registers and stack end as declared (see above), and the
+    // caller's SIGILL handler resumes execution after the ud2.
     unsafe {
         core::arch::asm!(
             "push rbx",

@@ -508,6 +508,7 @@ fn sigpending_shows_blocked_pending_signals_only() -> CheckResult {
     // SAFETY: valid pointer to 16 bytes; the size is refused.
     let r = unsafe { libc::syscall(libc::SYS_rt_sigpending, big.as_mut_ptr(), 16usize) };
     expect_errno(r, libc::EINVAL, "rt_sigpending with sigsetsize 16")?;
+    // SAFETY: a raw syscall to unmapped address 8: the kernel fails with EFAULT.
     let r = unsafe { libc::syscall(libc::SYS_rt_sigpending, 8usize, 8usize) };
     expect_errno(r, libc::EFAULT, "rt_sigpending to address 8")
 }
@@ -755,8 +756,9 @@ fn getitimer_reports_the_time_left_and_the_interval() -> CheckResult {
         (Duration::ZERO, Duration::ZERO)
     );
     sleep_ms(50);
-    // SAFETY: itimerval is plain data; valid out-pointer.
+    // SAFETY: itimerval is plain data, for which all-zero bytes are valid.
     let mut cur: libc::itimerval = unsafe { std::mem::zeroed() };
+    // SAFETY: cur is a valid out-pointer.
     sys(
         unsafe { libc::syscall(libc::SYS_getitimer, libc::ITIMER_REAL, &mut cur) },
         "getitimer",
@@ -767,6 +769,7 @@ fn getitimer_reports_the_time_left_and_the_interval() -> CheckResult {
         "time left {left:?}"
     );
     ensure_eq!(itv(&cur.it_interval), Duration::from_secs(1));
+    // SAFETY: cur is a valid out-pointer; timer 7 is refused.
     let r = unsafe { libc::syscall(libc::SYS_getitimer, 7, &mut cur) };
     expect_errno(r, libc::EINVAL, "getitimer(7)")?;
     let bad = libc::itimerval {
@@ -779,6 +782,7 @@ fn getitimer_reports_the_time_left_and_the_interval() -> CheckResult {
             tv_usec: 1_000_000,
         },
     };
+    // SAFETY: bad is a valid itimerval to read; no old value is asked for.
     let r = unsafe { libc::syscall(libc::SYS_setitimer, libc::ITIMER_REAL, &bad, 0usize) };
     expect_errno(r, libc::EINVAL, "setitimer with tv_usec 1000000")
 }
@@ -818,6 +822,7 @@ fn sigsuspend_returns_at_once_for_a_pending_signal() -> CheckResult {
     check!(mono()? - start < Duration::from_secs(1), "it waited");
     ensure_eq!(COUNT.get(), 1);
     ensure_eq!(current_mask(), bit(libc::SIGUSR1));
+    // SAFETY: a raw syscall reading unmapped address 8: the kernel fails with EFAULT.
     let r = unsafe { libc::syscall(libc::SYS_rt_sigsuspend, 8usize, 8usize) };
     expect_errno(r, libc::EFAULT, "rt_sigsuspend with a bad mask pointer")
 }

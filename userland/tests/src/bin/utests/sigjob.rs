@@ -549,6 +549,7 @@ fn kill_to_a_group_reaches_every_members_handler() -> CheckResult {
     unsafe { libc::fcntl(rep_rd, libc::F_SETFL, libc::O_NONBLOCK) };
     sleep_ms(20);
     let mut extra = [0u8; 24];
+    // SAFETY: extra is valid for writes of 24 bytes.
     let n = unsafe { libc::read(rep_rd, extra.as_mut_ptr().cast(), 24) };
     ensure_eq!(n, -1, "a process outside the group was signalled");
     for p in [a, b, outsider] {
@@ -614,6 +615,7 @@ fn kill_minus_1_spares_init_and_the_caller() -> CheckResult {
         // SAFETY: unshare affects the children we fork from now on.
         let r = unsafe { libc::unshare(libc::CLONE_NEWPID) };
         if r != 0 {
+            // SAFETY: as above; the user namespace only grants the right to it.
             let r = unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWPID) };
             sys(r as i64, "unshare(CLONE_NEWPID)")?;
         }

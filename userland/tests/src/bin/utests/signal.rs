@@ -104,8 +104,9 @@ fn faulting_child(fault: fn(), signo: i32) -> CheckResult {
 
 fn write_to_address_8_is_sigsegv() -> CheckResult {
     faulting_child(
+        // SAFETY: the store to unmapped address 8 faults on purpose, in a
+        // child that dies of it; no memory is written.
         || unsafe {
-            // SAFETY: none: this faults on purpose, in a child.
             std::arch::asm!("mov byte ptr [{0}], 1", in(reg) 8usize, options(nostack));
         },
         libc::SIGSEGV,
@@ -114,8 +115,8 @@ fn write_to_address_8_is_sigsegv() -> CheckResult {
 
 fn ud2_is_sigill() -> CheckResult {
     faulting_child(
+        // SAFETY: ud2 touches no memory or register; the child dies of it.
         || unsafe {
-            // SAFETY: as above.
             std::arch::asm!("ud2", options(nostack));
         },
         libc::SIGILL,
@@ -124,8 +125,9 @@ fn ud2_is_sigill() -> CheckResult {
 
 fn integer_division_by_zero_is_sigfpe() -> CheckResult {
     faulting_child(
+        // SAFETY: div by a register holding 0 (#DE) kills the child; eax
+        // and edx are declared clobbered.
         || unsafe {
-            // SAFETY: as above (div by a register holding 0: #DE).
             std::arch::asm!(
                 "div {0:e}",
                 in(reg) 0u32,
@@ -142,8 +144,8 @@ fn hlt_in_user_mode_is_sigsegv() -> CheckResult {
     // A privileged instruction: #GP, delivered as SIGSEGV (musl's
     // last-resort crash relies on it).
     faulting_child(
+        // SAFETY: hlt touches no memory or register; the child dies of it.
         || unsafe {
-            // SAFETY: as above.
             std::arch::asm!("hlt", options(nostack));
         },
         libc::SIGSEGV,
@@ -291,8 +293,8 @@ fn kill_0_reaches_our_whole_group_only() -> CheckResult {
         members.push(pid);
         kept.push(wr);
     }
+    // SAFETY: setpgid(0, 0) takes no pointers; it moves only the child.
     let (outsider, wr) = blocked_child(|| unsafe {
-        // SAFETY: setpgid on ourselves.
         libc::setpgid(0, 0);
     })?;
     kept.push(wr);
@@ -314,8 +316,8 @@ fn kill_0_reaches_our_whole_group_only() -> CheckResult {
 }
 
 fn kill_minus_pgid_reaches_that_group_only() -> CheckResult {
+    // SAFETY: setpgid(0, 0) takes no pointers; it moves only the child.
     let (leader, w0) = blocked_child(|| unsafe {
-        // SAFETY: setpgid on ourselves.
         libc::setpgid(0, 0);
     })?;
     // SAFETY: our child.
@@ -393,7 +395,7 @@ fn tkill_and_tgkill_reach_the_thread() -> CheckResult {
         "tgkill(self)"
     );
     let pid = spawn(|| {
-        // SAFETY: as above.
+        // SAFETY: tkill takes no pointers; it kills our own thread.
         unsafe { libc::syscall(libc::SYS_tkill, libc::gettid(), libc::SIGKILL) };
         sleep_ms(1000);
         100
@@ -403,17 +405,21 @@ fn tkill_and_tgkill_reach_the_thread() -> CheckResult {
         WaitStatus::Signaled(libc::SIGKILL),
         "tkill(self)"
     );
-    // SAFETY: signal 0 only probes.
+    // SAFETY: getpid and gettid take no arguments.
     let (me, tid) = unsafe { (libc::getpid(), libc::gettid()) };
+    // SAFETY: signal 0 only probes our own thread.
     ensure_eq!(
         unsafe { libc::syscall(libc::SYS_tkill, tid, 0) },
         0,
         "tkill(self, 0)"
     );
+    // SAFETY: signal 0 only probes our own thread.
     let r = unsafe { libc::syscall(libc::SYS_tgkill, me, tid, 0) };
     ensure_eq!(r, 0, "tgkill(self, 0)");
+    // SAFETY: signal 0 to a thread group that does not hold our thread.
     let r = unsafe { libc::syscall(libc::SYS_tgkill, me + 0x3fff_0000, tid, 0) };
     expect_errno(r, libc::ESRCH, "tgkill with the wrong thread group")?;
+    // SAFETY: signal 0 to thread 0, which is refused.
     let r = unsafe { libc::syscall(libc::SYS_tkill, 0, 0) };
     expect_errno(r, libc::EINVAL, "tkill(0)")
 }
@@ -524,6 +530,7 @@ fn rt_sigprocmask_block_unblock_setmask() -> CheckResult {
     // SAFETY: valid pointers; invalid `how` and size on purpose.
     let r = unsafe { libc::syscall(libc::SYS_rt_sigprocmask, 7, &set, &mut o, 8usize) };
     expect_errno(r, libc::EINVAL, "rt_sigprocmask(how = 7)")?;
+    // SAFETY: valid pointers; the sigsetsize 4 is refused on purpose.
     let r = unsafe {
         libc::syscall(
             libc::SYS_rt_sigprocmask,
@@ -576,13 +583,16 @@ fn sigaltstack_set_query_and_errors() -> CheckResult {
         ss_flags: 0,
         ss_size: mem.len(),
     };
+    // SAFETY: stack_t is plain data, for which all-zero bytes are valid.
     let mut old: libc::stack_t = unsafe { std::mem::zeroed() };
-    // SAFETY: valid stack_t pointers; the memory outlives its use here.
+    // SAFETY: valid stack_t pointers; mem outlives its use (disabled below).
     sys(
         unsafe { libc::syscall(libc::SYS_sigaltstack, &new, &mut old) },
         "sigaltstack(set)",
     )?;
+    // SAFETY: stack_t is plain data, for which all-zero bytes are valid.
     let mut now: libc::stack_t = unsafe { std::mem::zeroed() };
+    // SAFETY: now is a valid out-pointer; no new stack is given.
     sys(
         unsafe { libc::syscall(libc::SYS_sigaltstack, 0usize, &mut now) },
         "sigaltstack(query)",
@@ -596,6 +606,7 @@ fn sigaltstack_set_query_and_errors() -> CheckResult {
         ss_flags: 0,
         ss_size: 1024,
     };
+    // SAFETY: small is a valid stack_t to read; it is refused as too small.
     let r = unsafe { libc::syscall(libc::SYS_sigaltstack, &small, 0usize) };
     expect_errno(r, libc::ENOMEM, "sigaltstack with a 1 KiB stack")?;
     let bad = libc::stack_t {
@@ -603,6 +614,7 @@ fn sigaltstack_set_query_and_errors() -> CheckResult {
         ss_flags: 0x1234,
         ss_size: mem.len(),
     };
+    // SAFETY: bad is a valid stack_t to read; it is refused for its flags.
     let r = unsafe { libc::syscall(libc::SYS_sigaltstack, &bad, 0usize) };
     expect_errno(r, libc::EINVAL, "sigaltstack with bad flags")?;
     let off = libc::stack_t {
@@ -610,10 +622,12 @@ fn sigaltstack_set_query_and_errors() -> CheckResult {
         ss_flags: libc::SS_DISABLE,
         ss_size: 0,
     };
+    // SAFETY: off is a valid stack_t to read; it disables the stack.
     sys(
         unsafe { libc::syscall(libc::SYS_sigaltstack, &off, 0usize) },
         "sigaltstack(disable)",
     )?;
+    // SAFETY: now is a valid out-pointer; no new stack is given.
     sys(
         unsafe { libc::syscall(libc::SYS_sigaltstack, 0usize, &mut now) },
         "sigaltstack(query)",

@@ -199,6 +199,7 @@ fn clock_getres_is_positive_and_fine() -> CheckResult {
             "{name} resolution {res:?}"
         );
         // NULL is allowed: nothing to store.
+        // SAFETY: a NULL out-pointer, which the kernel skips.
         let r = unsafe { libc::syscall(libc::SYS_clock_getres, clock, 0usize) };
         ensure_eq!(r, 0, "clock_getres({name}, NULL)");
     }
@@ -206,6 +207,7 @@ fn clock_getres_is_positive_and_fine() -> CheckResult {
         tv_sec: 0,
         tv_nsec: 0,
     };
+    // SAFETY: res is a valid out-pointer; clock 999 is refused.
     let r = unsafe { libc::syscall(libc::SYS_clock_getres, 999, &mut res) };
     expect_errno(r, libc::EINVAL, "clock_getres(999)")
 }
@@ -243,6 +245,7 @@ fn gettimeofday_agrees_with_clock_realtime() -> CheckResult {
         t + Duration::from_micros(1) > before && t <= after,
         "gettimeofday {t:?} is not between CLOCK_REALTIME reads {before:?} and {after:?}"
     );
+    // SAFETY: NULL for both pointers: the kernel stores nothing.
     let r = unsafe { libc::syscall(libc::SYS_gettimeofday, 0usize, 0usize) };
     ensure_eq!(r, 0, "gettimeofday(NULL, NULL)");
     Ok(())
@@ -262,6 +265,7 @@ fn time_agrees_with_clock_realtime() -> CheckResult {
         "time() = {t}, CLOCK_REALTIME {before}..{after}"
     );
     ensure_eq!(stored, t, "the value stored through the pointer");
+    // SAFETY: a NULL pointer: time only returns the value.
     let t2 = unsafe { libc::syscall(libc::SYS_time, 0usize) };
     check!(t2 >= t && t2 <= after + 1, "time(NULL) = {t2}");
     Ok(())
@@ -285,8 +289,9 @@ fn realtime_and_monotonic_advance_together() -> CheckResult {
 }
 
 fn cpu_time(who: i32) -> Result<Duration, String> {
-    // SAFETY: ru is a valid out-pointer.
+    // SAFETY: rusage is plain data, for which all-zero bytes are valid.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: ru is a valid out-pointer.
     sys(
         unsafe { libc::syscall(libc::SYS_getrusage, who, &mut ru) },
         "getrusage",
@@ -327,14 +332,16 @@ fn cpu_time_grows_while_busy() -> CheckResult {
         used <= wall + Duration::from_millis(20),
         "{used:?} of CPU time in {wall:?}"
     );
+    // SAFETY: the out-buffer is a 256-byte temporary, larger than rusage.
     let r = unsafe { libc::syscall(libc::SYS_getrusage, 12345, &mut [0u8; 256]) };
     expect_errno(r, libc::EINVAL, "getrusage(12345)")
 }
 
 /// times(2): (clock ticks since an arbitrary point, user + system ticks).
 fn times() -> Result<(i64, i64), String> {
-    // SAFETY: tms is a valid out-pointer.
+    // SAFETY: tms is plain data, for which all-zero bytes are valid.
     let mut t: libc::tms = unsafe { std::mem::zeroed() };
+    // SAFETY: t is a valid out-pointer.
     let c = sys(unsafe { libc::syscall(libc::SYS_times, &mut t) }, "times")?;
     Ok((c, t.tms_utime + t.tms_stime))
 }
@@ -367,6 +374,7 @@ fn times_counts_clock_ticks() -> CheckResult {
         cpu - cpu1,
         now - t1
     );
+    // SAFETY: a NULL pointer: times only returns the clock.
     let c2 = unsafe { libc::syscall(libc::SYS_times, 0usize) };
     check!(c2 >= now, "times(NULL) = {c2} went back from {now}");
     Ok(())
