@@ -245,7 +245,7 @@ fn find_child(me: Pid, which: Which, options: i32, keep: bool) -> Outcome {
         return none;
     }
     if let Which::Pgrp(_) = which
-        && !t.children(me).into_iter().any(|c| which.matches(&t, c))
+        && !t.children(me).any(|c| which.matches(&t, c))
     {
         return none;
     }
@@ -296,7 +296,9 @@ fn find_child(me: Pid, which: Which, options: i32, keep: bool) -> Outcome {
     }
     // Job-control events (stops, continues) of live children.
     if options & (w::WUNTRACED | w::WCONTINUED) != 0 {
-        for c in t.children(me) {
+        let mut next = t.first_child(me);
+        while let Some(c) = next {
+            next = t.next_sibling(c);
             if !which.matches(&t, c) {
                 continue;
             }

@@ -256,22 +256,21 @@ impl PTable {
         self.remove(child)
     }
 
-    /// Children of `pid`, in creation order (a copy: the caller may change
-    /// the tree while going through them).
-    pub fn children(&self, pid: Pid) -> Vec<Pid> {
-        let Some(s) = self.pids.get(pid) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        if out.try_reserve(s.children.len()).is_err() {
-            return out;
-        }
-        let mut cur = s.children.head();
-        while let Some(c) = cur {
-            out.push(c);
-            cur = self.pids.get(c).expect("child").sib.1;
-        }
-        out
+    /// Children of `pid`, in creation order (no allocation: a walk of the
+    /// sibling links).
+    pub fn children(&self, pid: Pid) -> impl Iterator<Item = Pid> + '_ {
+        core::iter::successors(self.first_child(pid), |&c| self.next_sibling(c))
+    }
+
+    /// The first child of `pid`; with [`PTable::next_sibling`], a walk
+    /// that lets the caller change the slots (not the tree) as it goes.
+    pub fn first_child(&self, pid: Pid) -> Option<Pid> {
+        self.pids.get(pid)?.children.head()
+    }
+
+    /// The next sibling of child `c`.
+    pub fn next_sibling(&self, c: Pid) -> Option<Pid> {
+        self.pids.get(c)?.sib.1
     }
 
     /// True if `pid` has any child (alive or zombie).
@@ -303,8 +302,10 @@ impl PTable {
 
     /// Move every child of `from` to `to` (orphans go to init). Zombies
     /// move with their zombie-list membership.
+    /// Allocates nothing (exit must not fail): takes the first child
+    /// until none is left.
     pub fn reparent_children(&mut self, from: Pid, to: Pid) {
-        for c in self.children(from) {
+        while let Some(c) = self.first_child(from) {
             let zombie = self.pids.get(c).expect("child").state == PState::Zombie;
             if zombie {
                 let mut list = core::mem::take(&mut self.pids.get_mut(from).expect("from").zombies);
