@@ -17,6 +17,7 @@ mod misc;
 mod pipe;
 mod procfs;
 mod ptrace;
+mod sendfile;
 mod sigfault;
 mod sigframe;
 mod sighandler;
@@ -60,6 +61,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "ptrace",
         main: ptrace::main,
+    },
+    Program {
+        name: "sendfile",
+        main: sendfile::main,
     },
     Program {
         name: "sigfault",
