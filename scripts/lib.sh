@@ -10,6 +10,8 @@ USERLAND_TARGET=x86_64-unknown-linux-musl
 # directory, target/$USERLAND_TARGET/userland, also keeps the binaries of
 # targets that no longer exist, which the tool would pack too.)
 USERLAND_DIR="$ROOT/target/$USERLAND_TARGET/userland-pack"
+# Debian's static BusyBox as scripts/setup.sh unpacks it (for run.sh --shell).
+BUSYBOX="$ROOT/target/busybox/root/bin/busybox"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }

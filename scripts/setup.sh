@@ -42,4 +42,44 @@ if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq qemu-system-x86 >/dev/null
     command -v qemu-system-x86_64 >/dev/null 2>&1 || { say "QEMU install failed"; exit 1; }
 fi
+
+# --- BusyBox for `run.sh --shell` (optional) ----------------------------------
+# Debian's busybox-static, unmodified: `apt-get download` (no root needed)
+# into target/busybox/ (ignored by git), unpacked with dpkg-deb. Without a
+# network (or apt) the shell is unavailable and nothing else fails; a failed
+# fetch is retried after an hour, so offline runs do not wait for apt each time.
+BUSYBOX_DIR=target/busybox
+fetch_busybox() {
+    command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 || {
+        say "no apt-get/dpkg-deb: cannot fetch busybox-static (run.sh --shell is unavailable)"
+        return 1
+    }
+    mkdir -p "$BUSYBOX_DIR/deb" || return 1
+    rm -f "$BUSYBOX_DIR"/deb/*.deb
+    say "fetching Debian's busybox-static (for run.sh --shell) ..."
+    if ! (cd "$BUSYBOX_DIR/deb" && apt-get download -qq busybox-static 2>/dev/null); then
+        # The package lists may be missing or stale (a fresh container).
+        local sudo=""
+        [ "$(id -u)" -ne 0 ] && sudo="sudo -n"
+        $sudo apt-get update -qq >/dev/null 2>&1 || true
+        (cd "$BUSYBOX_DIR/deb" && apt-get download -qq busybox-static 2>/dev/null) || return 1
+    fi
+    local deb
+    deb=$(ls "$BUSYBOX_DIR"/deb/busybox-static_*.deb 2>/dev/null | head -n 1)
+    [ -n "$deb" ] || return 1
+    rm -rf "$BUSYBOX_DIR/root"
+    dpkg-deb -x "$deb" "$BUSYBOX_DIR/root" || return 1
+    [ -x "$BUSYBOX_DIR/root/bin/busybox" ] && "$BUSYBOX_DIR/root/bin/busybox" true
+}
+if [ ! -x "$BUSYBOX_DIR/root/bin/busybox" ]; then
+    if [ -n "$(find "$BUSYBOX_DIR/unavailable" -mmin -60 2>/dev/null)" ]; then
+        :   # failed less than an hour ago; run.sh --shell says so
+    elif fetch_busybox; then
+        rm -f "$BUSYBOX_DIR/unavailable"
+    else
+        mkdir -p "$BUSYBOX_DIR" && touch "$BUSYBOX_DIR/unavailable"
+        say "could not fetch busybox-static (network or apt unavailable): run.sh --shell" \
+            "and its test are unavailable; everything else works"
+    fi
+fi
 exit 0

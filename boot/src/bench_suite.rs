@@ -285,8 +285,8 @@ pub fn run(opts: &Options) -> Result<u8> {
             m.initramfs.as_ref().expect("ferrite_machine checked it"),
         )?),
         (None, Ok(_)) => {
-            let archive =
-                initramfs::build(Some(userland), &opts.add)?.expect("--userland was given");
+            let archive = initramfs::build(Some(userland), &opts.add, opts.busybox.as_deref())?
+                .expect("--userland was given");
             Some(Initrd::write(&archive)?)
         }
     };

@@ -18,7 +18,10 @@ commands:
         boot the kernel in demo mode, stream the serial console (backtraces
         symbolised); exit 0 when the kernel powers off successfully.
         With `-- PROG ARGS...`: boot in user mode, /init runs PROG ARGS, and
-        exit with PROG's status (128+N if signal N killed it)
+        exit with PROG's status (128+N if signal N killed it).
+        With --shell: boot in user mode, /init runs an interactive /bin/sh
+        on the serial console, which this terminal (stdin) types into; exit
+        with the shell's status when it exits (no timeout unless --timeout)
   bench --kernel ELF [common options]
         boot the kernel in benchmark mode with deterministic guest time
         (--icount implied) and stream its `bench:` result lines
@@ -61,6 +64,13 @@ initramfs options (all commands; the gzipped archive is the ramdisk):
                         utest-P as /bin/tests/P, ubench-N as /bin/bench/N
   --add HOST[:GUEST]    also pack a host file, keeping its permissions
                         (GUEST defaults to /bin/<file name>); repeatable
+  --busybox HOST        pack a static BusyBox as /bin/busybox with a link
+                        /bin/A -> /bin/busybox for every applet A that
+                        `HOST --list` prints and no other file occupies
+
+run options:
+  --shell               /init runs an interactive /bin/sh (needs /bin/sh in
+                        the initramfs, e.g. from --busybox)
 
 test options:
   --filter F            only tests whose path contains F
@@ -128,6 +138,10 @@ pub struct Options {
     pub user: bool,
     /// `run ... -- PROG ARGS`: `/init`'s arguments (user mode).
     pub init_args: Option<Vec<String>>,
+    /// `--busybox HOST`.
+    pub busybox: Option<PathBuf>,
+    /// `run --shell`: an interactive shell on the console.
+    pub shell: bool,
     /// `bench --suite`: the whole benchmark suite with the report.
     pub suite: bool,
     /// `bench --linux VMLINUZ`.
@@ -154,7 +168,7 @@ impl Options {
 
     /// Whether an initramfs is to be packed.
     pub fn has_initramfs(&self) -> bool {
-        self.userland.is_some() || !self.add.is_empty()
+        self.userland.is_some() || !self.add.is_empty() || self.busybox.is_some()
     }
 }
 
@@ -180,7 +194,10 @@ impl Sub {
 /// Which subcommands accept an option.
 fn allowed(option: &str, sub: Sub) -> bool {
     match option {
-        "--kernel" | "--out" | "--uefi" | "--verbose" | "--userland" | "--add" => true,
+        "--kernel" | "--out" | "--uefi" | "--verbose" | "--userland" | "--add" | "--busybox" => {
+            true
+        }
+        "--shell" => sub == Sub::Run,
         "--memory" | "--log" | "--timeout" | "--icount" | "--cmdline-extra" | "--qemu"
         | "--cpu-flags" => sub != Sub::Image,
         "--filter" | "--test-timeout" | "--summary" => sub == Sub::Test,
@@ -195,7 +212,7 @@ fn allowed(option: &str, sub: Sub) -> bool {
 fn takes_value(option: &str) -> bool {
     !matches!(
         option,
-        "--uefi" | "--verbose" | "--icount" | "--user" | "--suite" | "--no-linux"
+        "--uefi" | "--verbose" | "--icount" | "--user" | "--suite" | "--no-linux" | "--shell"
     )
 }
 
@@ -262,6 +279,8 @@ where
         add: Vec::new(),
         user: false,
         init_args: None,
+        busybox: None,
+        shell: false,
         suite: false,
         linux: None,
         no_linux: false,
@@ -359,6 +378,8 @@ where
                 .add
                 .push(initramfs::parse_add(&non_empty(name, value)?)?),
             "--user" => opts.user = true,
+            "--busybox" => opts.busybox = Some(PathBuf::from(non_empty(name, value)?)),
+            "--shell" => opts.shell = true,
             "--log" => opts.log = Some(single_word(name, value)?),
             "--filter" => opts.filter = Some(single_word(name, value)?),
             "--cmdline-extra" => opts
@@ -407,6 +428,17 @@ where
         return Err(Error::usage(
             "--user needs --userland DIR (the userland binaries, with testrun and the \
              utests multi-call binary)",
+        ));
+    }
+    if opts.shell && opts.init_args.is_some() {
+        return Err(Error::usage(
+            "--shell runs /bin/sh; it does not take `-- PROG` (type the program at the prompt)",
+        ));
+    }
+    if opts.shell && !opts.has_initramfs() {
+        return Err(Error::usage(
+            "--shell needs an initramfs with /init and /bin/sh: pass --userland DIR and \
+             --busybox HOST",
         ));
     }
     if opts.init_args.is_some() && !opts.has_initramfs() {
@@ -723,6 +755,51 @@ mod tests {
         assert!(o.has_initramfs());
         for sub in ["image", "bench", "test"] {
             assert!(opts(parse_ok(&[sub, "--kernel", "k", "--add", "f"])).has_initramfs());
+        }
+    }
+
+    #[test]
+    fn shell_and_busybox_options() {
+        let o = opts(parse_ok(&[
+            "run",
+            "--kernel",
+            "k",
+            "--userland",
+            "u",
+            "--busybox",
+            "bb",
+            "--shell",
+        ]));
+        assert!(o.shell && o.init_args.is_none());
+        assert_eq!(o.busybox, Some(PathBuf::from("bb")));
+        // --busybox alone makes an initramfs; --shell needs one.
+        assert!(opts(parse_ok(&["image", "--kernel", "k", "--busybox", "bb"])).has_initramfs());
+        for (args, why) in [
+            (
+                &["run", "--kernel", "k", "--shell"][..],
+                "needs an initramfs",
+            ),
+            (
+                &[
+                    "run",
+                    "--kernel",
+                    "k",
+                    "--busybox",
+                    "bb",
+                    "--shell",
+                    "--",
+                    "/bin/ls",
+                ][..],
+                "does not take",
+            ),
+            (
+                &["test", "--kernel", "k", "--shell"][..],
+                "not accepted by `test`",
+            ),
+            (&["run", "--kernel", "k", "--shell=1"][..], "takes no value"),
+        ] {
+            let e = parse_err(args);
+            assert!(e.to_string().contains(why), "{args:?}: {e}");
         }
     }
 

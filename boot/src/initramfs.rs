@@ -13,6 +13,9 @@
 //! /bin/bench/<name>     DIR/ubench-<name>   (such as ubench-exit0)
 //! /tmp (01777), /dev, /proc, /etc    empty directories
 //! <GUEST>               --add HOST[:GUEST] (default /bin/<file name>)
+//! /bin/busybox          --busybox HOST, with /bin/<applet> -> /bin/busybox
+//!                       for every applet whose path is still free, and
+//!                       /etc/profile (aliases to the programs that won)
 //! ```
 //! The links are symbolic links with absolute targets. Two userland files
 //! (or a file and a link) for one guest path are an error; an `--add`
@@ -127,6 +130,14 @@ pub enum Member {
         /// Permission bits (`& 0o7777`) of the host file.
         perm: u32,
     },
+    /// A file the host tool writes itself (such as BusyBox's shell
+    /// profile, [`crate::busybox`]).
+    Generated {
+        bytes: Vec<u8>,
+        perm: u32,
+        /// What made it (for messages).
+        what: String,
+    },
     /// A symbolic link to a program of a multi-call binary.
     Link {
         /// The absolute guest path of the binary (`/bin/utests`).
@@ -141,6 +152,7 @@ impl Member {
     fn describe(&self) -> String {
         match self {
             Member::File { host, .. } => host.display().to_string(),
+            Member::Generated { what, .. } => what.clone(),
             Member::Link { target, binary } => {
                 format!("the link to {target} for a program of {}", binary.display())
             }
@@ -282,13 +294,21 @@ impl Initramfs {
     }
 }
 
-/// Builds the archive for `--userland DIR` and the `--add` files, or
-/// `None` if neither was given.
-pub fn build(userland: Option<&Path>, adds: &[AddSpec]) -> Result<Option<Initramfs>> {
-    if userland.is_none() && adds.is_empty() {
+/// Builds the archive for `--userland DIR`, the `--add` files and
+/// `--busybox HOST` (see [`crate::busybox`]), or `None` if none was given.
+pub fn build(
+    userland: Option<&Path>,
+    adds: &[AddSpec],
+    busybox: Option<&Path>,
+) -> Result<Option<Initramfs>> {
+    if userland.is_none() && adds.is_empty() && busybox.is_none() {
         return Ok(None);
     }
-    let members = plan(userland, adds)?;
+    let mut members = plan(userland, adds)?;
+    if let Some(binary) = busybox {
+        let applets = crate::busybox::applets(binary)?;
+        crate::busybox::add_members(&mut members, binary, &applets)?;
+    }
     let mut data = Vec::with_capacity(members.len());
     for (guest, member) in &members {
         let content = match member {
@@ -296,6 +316,10 @@ pub fn build(userland: Option<&Path>, adds: &[AddSpec]) -> Result<Option<Initram
                 perm: *perm,
                 bytes: fs::read(host)
                     .map_err(|e| Error::io(format!("reading {}", host.display()), e))?,
+            },
+            Member::Generated { bytes, perm, .. } => Content::File {
+                perm: *perm,
+                bytes: bytes.clone(),
             },
             Member::Link { target, .. } => Content::Symlink {
                 target: target.clone(),
@@ -435,7 +459,7 @@ mod tests {
                 let host = host.file_name().unwrap().to_string_lossy().into_owned();
                 (guest, *perm, host)
             }
-            Member::Link { .. } => panic!("{guest}: a link where a file was expected"),
+            _ => panic!("{guest}: a link where a file was expected"),
         }
     }
 
@@ -528,6 +552,7 @@ mod tests {
                         assert_eq!(binary.parent(), Some(s.0.as_path()));
                         format!("-> {target}")
                     }
+                    Member::Generated { what, .. } => what.clone(),
                 };
                 (g.as_str(), what)
             })
@@ -561,7 +586,7 @@ mod tests {
             }
         );
         // The archive holds the links as symbolic links.
-        let i = build(Some(&s.0), &[]).unwrap().unwrap();
+        let i = build(Some(&s.0), &[], None).unwrap().unwrap();
         assert!(i.contains("/bin/tests/fork") && i.contains("/bin/utests"));
         let link = entries(&i.archive)
             .map(|e| e.unwrap())
@@ -606,7 +631,7 @@ mod tests {
     fn the_ramdisk_is_the_archive_gzipped() {
         let s = Scratch::new("gzip");
         s.file("init", &[7u8; 50_000], 0o755);
-        let i = build(Some(&s.0), &[]).unwrap().unwrap();
+        let i = build(Some(&s.0), &[], None).unwrap().unwrap();
         let z = i.ramdisk();
         assert_eq!(z[..2], [0x1f, 0x8b], "the gzip magic");
         assert!(
@@ -682,7 +707,7 @@ mod tests {
     fn same_content_same_hash_whatever_the_mtime() {
         let s = Scratch::new("hash");
         let f = s.file("init", b"one", 0o755);
-        let build_hash = || build(Some(&s.0), &[]).unwrap().unwrap().hash;
+        let build_hash = || build(Some(&s.0), &[], None).unwrap().unwrap().hash;
         let h1 = build_hash();
         // Touch: a new mtime, same content.
         let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
@@ -699,9 +724,9 @@ mod tests {
         let h3 = build_hash();
         fs::set_permissions(&f, fs::Permissions::from_mode(0o755)).unwrap();
         assert_ne!(build_hash(), h3, "permissions are content too");
-        let i = build(Some(&s.0), &[]).unwrap().unwrap();
+        let i = build(Some(&s.0), &[], None).unwrap().unwrap();
         assert!(i.contains("/init") && !i.contains("/bin/init"));
-        assert_eq!(build(None, &[]).unwrap(), None);
+        assert_eq!(build(None, &[], None).unwrap(), None);
     }
 
     #[test]

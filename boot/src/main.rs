@@ -6,6 +6,7 @@
 //! - [`cli`]: argument parsing;
 //! - [`initramfs`]: the newc archive packed as the bootloader's ramdisk;
 //! - [`multicall`]: the multi-call userland binaries and their links;
+//! - [`busybox`]: `--busybox`, BusyBox and its applet links;
 //! - [`compress`]: the ramdisk's gzip compression;
 //! - [`image`]: disk images (bootloader crate) and their cache;
 //! - [`qemu`]: QEMU command line, process and serial line reader;
@@ -16,6 +17,7 @@
 //! - [`usuite`]: the pure userland-suite driver;
 //! - [`runner`]: the boot loops of `run` and `test`;
 //! - [`usertest`]: the boot of `test --user`;
+//! - [`shell`]: the interactive boot of `run --shell`;
 //! - [`bench_suite`]: `bench --suite | --user | --linux` (with
 //!   [`bench_run`], [`bench_result`], [`bench_report`], [`bench_plot`],
 //!   [`bench_goals`] and [`linux`], the reference kernel).
@@ -26,6 +28,7 @@ mod bench_report;
 mod bench_result;
 mod bench_run;
 mod bench_suite;
+mod busybox;
 mod cli;
 mod compress;
 mod console;
@@ -38,6 +41,7 @@ mod multicall;
 mod protocol;
 mod qemu;
 mod runner;
+mod shell;
 mod symbolize;
 mod usertest;
 mod usuite;
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
             Ok(0)
         }
         Command::Image(opts) => image_cmd(&opts),
+        Command::Run(opts) if opts.shell => shell::run(&opts),
         Command::Run(opts) => runner::run(&opts, protocol::Mode::Demo),
         Command::Bench(opts) if opts.suite || opts.user || opts.linux.is_some() => {
             bench_suite::run(&opts)
@@ -87,7 +92,7 @@ fn main() -> ExitCode {
 fn image_cmd(opts: &Options) -> Result<u8> {
     image::check_kernel(&opts.kernel)?;
     let out = opts.out_dir.as_deref();
-    let ramdisk = initramfs::build(opts.userland.as_deref(), &opts.add)?;
+    let ramdisk = initramfs::build(opts.userland.as_deref(), &opts.add, opts.busybox.as_deref())?;
     let mut flavors = vec![Flavor::Bios];
     if opts.uefi || qemu::find_ovmf().is_some() {
         flavors.push(Flavor::Uefi);

@@ -21,9 +21,9 @@ use crate::qemu::{self, Output, QemuConfig, QemuExit, Session};
 
 /// Everything that stays the same across boots.
 pub(crate) struct Machine {
-    qemu: PathBuf,
-    image: PathBuf,
-    firmware: Option<qemu::Firmware>,
+    pub(crate) qemu: PathBuf,
+    pub(crate) image: PathBuf,
+    pub(crate) firmware: Option<qemu::Firmware>,
     /// The packed initramfs, if any.
     pub(crate) initramfs: Option<Initramfs>,
 }
@@ -36,7 +36,7 @@ pub(crate) fn say(msg: &str) {
 /// --uefi), builds the image.
 pub(crate) fn prepare(opts: &Options) -> Result<Machine> {
     image::check_kernel(&opts.kernel)?;
-    let initramfs = initramfs::build(opts.userland.as_deref(), &opts.add)?;
+    let initramfs = initramfs::build(opts.userland.as_deref(), &opts.add, opts.busybox.as_deref())?;
     if let Some(i) = &initramfs {
         if opts.verbose {
             say(&format!(

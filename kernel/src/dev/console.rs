@@ -47,11 +47,14 @@ impl Console {
 
     fn raw_bytes(&mut self, s: &[u8]) {
         if let Some(port) = self.port.as_mut() {
+            // `send_raw`: the bytes as they are (`send` would turn a
+            // backspace or DEL into "\b \b", which breaks the terminal's
+            // and the shell's cursor movements); NL becomes CR NL (ONLCR).
             for &b in s {
                 if b == b'\n' {
-                    port.send(b'\r');
+                    port.send_raw(b'\r');
                 }
-                port.send(b);
+                port.send_raw(b);
             }
         }
         if let Some(last) = s.last() {

@@ -1,7 +1,11 @@
 //! `init`: the first user process (packed as `/init`, PID 1 on Ferrite).
 //!
 //! `init` runs `/bin/demo`; `init PROG ARGS...` runs `PROG ARGS...` (the
-//! kernel passes the words after `--` on its command line). The program runs
+//! kernel passes the words after `--` on its command line); `init --shell`
+//! runs an interactive `/bin/sh` (`ferrite-boot run --shell`) as the
+//! leader of a new session whose controlling terminal is the console, its
+//! process group in the foreground, with a small environment of its own
+//! (`PATH`, `HOME`, `TERM`, `SHELL`). The program runs
 //! in a forked child; init reaps every child that reaches it (orphans are
 //! reparented to PID 1) until the program itself exits, reports an abnormal
 //! end on one line, and, when it is PID 1, kills and reaps whatever is left.
@@ -37,6 +41,20 @@ unsafe extern "C" {
 
 /// The program run when init gets no arguments.
 const DEFAULT_PROGRAM: &str = "/bin/demo";
+
+/// The argument that asks for the interactive shell.
+const SHELL_ARG: &str = "--shell";
+/// The interactive shell and its arguments: a login shell (`-l`, so it
+/// reads `/etc/profile`), interactive (`-i`).
+const SHELL_ARGV: [&CStr; 3] = [c"/bin/sh", c"-l", c"-i"];
+/// The shell's environment (a serial console is a VT100-like terminal).
+const SHELL_ENV: [&CStr; 5] = [
+    c"PATH=/bin:/sbin:/usr/bin:/usr/sbin",
+    c"HOME=/",
+    c"TERM=vt100",
+    c"SHELL=/bin/sh",
+    c"USER=root",
+];
 
 /// Entry point called by the C runtime.
 ///
@@ -107,7 +125,11 @@ fn collect_args(argc: c_int, argv: *const *const c_char) -> Vec<CString> {
 
 /// Runs the program and returns init's exit status.
 fn run(args: &[CString]) -> c_int {
-    let argv: Vec<CString> = if args.is_empty() {
+    let shell = args.len() == 1 && args[0].as_bytes() == SHELL_ARG.as_bytes();
+    let argv: Vec<CString> = if shell {
+        say("init: starting an interactive /bin/sh; `exit` or ^D powers off\n");
+        SHELL_ARGV.iter().map(|a| (*a).to_owned()).collect()
+    } else if args.is_empty() {
         let demo = CString::new(DEFAULT_PROGRAM).expect("no NUL in a literal");
         // SAFETY: access only reads the path.
         if unsafe { libc::access(demo.as_ptr(), libc::F_OK) } != 0 {
@@ -130,7 +152,7 @@ fn run(args: &[CString]) -> c_int {
         // SAFETY: prctl with integer arguments only.
         unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
     }
-    let pid = match start(&argv) {
+    let pid = match start(&argv, shell) {
         Ok(pid) => pid,
         Err(e) => {
             say(&format!("init: cannot fork for {name}: {e}\n"));
@@ -146,22 +168,31 @@ fn run(args: &[CString]) -> c_int {
 }
 
 /// Forks and execs the program; the child resets SIGPIPE (init may have
-/// inherited it ignored) and exits 127 if execve fails.
-fn start(argv: &[CString]) -> Result<libc::pid_t, String> {
+/// inherited it ignored) and exits 127 if execve fails. The interactive
+/// shell (`shell`) gets its own session on the console (see
+/// [`become_terminal_session`]) and [`SHELL_ENV`].
+fn start(argv: &[CString], shell: bool) -> Result<libc::pid_t, String> {
     let mut ptrs: Vec<*const c_char> = argv.iter().map(|a| a.as_ptr()).collect();
     ptrs.push(std::ptr::null());
+    let mut shell_env: Vec<*const c_char> = SHELL_ENV.iter().map(|e| e.as_ptr()).collect();
+    shell_env.push(std::ptr::null());
     // SAFETY: init is single-threaded; the child only execs or exits.
     let pid = unsafe { libc::fork() };
     if pid == -1 {
         return Err(std::io::Error::last_os_error().to_string());
     }
     if pid == 0 {
-        // SAFETY: NULL-terminated arrays of live C strings; `environ` is
-        // the C runtime's environment.
-        unsafe {
-            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-            libc::execve(ptrs[0], ptrs.as_ptr(), environ);
-        }
+        // SAFETY: resets a disposition to its default.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+        let env = if shell {
+            become_terminal_session();
+            shell_env.as_ptr()
+        } else {
+            // SAFETY: reads the C runtime's environment pointer (`environ`).
+            unsafe { environ }
+        };
+        // SAFETY: NULL-terminated arrays of live C strings.
+        unsafe { libc::execve(ptrs[0], ptrs.as_ptr(), env) };
         let e = std::io::Error::last_os_error();
         say(&format!(
             "init: cannot run {}: {e}\n",
@@ -171,6 +202,35 @@ fn start(argv: &[CString]) -> Result<libc::pid_t, String> {
         unsafe { libc::_exit(127) };
     }
     Ok(pid)
+}
+
+/// In the forked shell: a new session (so the shell is a session leader
+/// with a process group of its own), the console on descriptor 0 as its
+/// controlling terminal, and that group in the terminal's foreground, so
+/// ^C and ^Z reach the shell's jobs and not init. A failure is reported
+/// and the shell started anyway (it then runs without job control).
+fn become_terminal_session() {
+    // SAFETY: system calls with integer arguments only.
+    unsafe {
+        if libc::setsid() == -1 {
+            say(&format!(
+                "init: setsid: {}\n",
+                std::io::Error::last_os_error()
+            ));
+        }
+        if libc::ioctl(0, libc::TIOCSCTTY, 0) == -1 {
+            say(&format!(
+                "init: TIOCSCTTY on the console: {}\n",
+                std::io::Error::last_os_error()
+            ));
+        }
+        if libc::tcsetpgrp(0, libc::getpid()) == -1 {
+            say(&format!(
+                "init: tcsetpgrp on the console: {}\n",
+                std::io::Error::last_os_error()
+            ));
+        }
+    }
 }
 
 /// Reaps every child until `pid` itself has exited; returns its status.

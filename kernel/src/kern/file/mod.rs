@@ -6,7 +6,8 @@
 //! - `sys_descrip`: close, dup, dup2, dup3, fcntl;
 //! - `sys_generic`: read, write, readv, writev, pread64, pwrite64, ioctl;
 //! - `pipe`: pipes and pipe/pipe2;
-//! - `poll`: poll/ppoll and the readiness notification every file uses.
+//! - `poll`: poll/ppoll and the readiness notification every file uses;
+//! - `sendfile`: sendfile, a copy between two files inside the kernel.
 //!
 //! Nothing under `kern/file/` needs unchecked code: the compiler enforces it.
 
@@ -19,6 +20,7 @@ pub mod file;
 pub mod pipe;
 mod pipe_tests;
 pub mod poll;
+pub mod sendfile;
 pub mod sys_descrip;
 pub mod sys_generic;
 

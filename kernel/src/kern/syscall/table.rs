@@ -56,6 +56,7 @@ const LISTS: &[SysList] = &[
     crate::kern::file::sys_generic::SYSCALLS,
     crate::kern::file::pipe::SYSCALLS,
     crate::kern::file::poll::SYSCALLS,
+    crate::kern::file::sendfile::SYSCALLS,
     crate::fs::vfs_syscalls::SYSCALLS,
     crate::fs::vfs_stat::SYSCALLS,
     crate::fs::vfs_getcwd::SYSCALLS,

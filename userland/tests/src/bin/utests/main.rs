@@ -25,6 +25,7 @@ mod munmap;
 mod pipe;
 mod procfs;
 mod ptrace;
+mod sendfile;
 mod sigfault;
 mod sigframe;
 mod sighandler;
@@ -96,6 +97,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "ptrace",
         main: ptrace::main,
+    },
+    Program {
+        name: "sendfile",
+        main: sendfile::main,
     },
     Program {
         name: "sigfault",
