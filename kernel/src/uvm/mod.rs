@@ -8,6 +8,7 @@
 
 pub mod amap;
 pub mod anon;
+pub mod brk;
 pub mod copy;
 mod copy_tests;
 pub mod fault;
@@ -16,13 +17,12 @@ mod fault_tests;
 pub mod io;
 mod io_tests;
 pub mod km;
+pub mod madvise;
 pub mod map;
 pub mod map_bench;
 pub mod map_extract;
 pub mod map_info;
 mod map_tests;
-pub mod brk;
-pub mod madvise;
 pub mod mlock;
 pub mod mmap;
 pub mod mquery;

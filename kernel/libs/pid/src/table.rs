@@ -224,6 +224,21 @@ impl<T> PidTable<T> {
         })
     }
 
+    /// Live PIDs from slot index `start` on, in slot order, each with its
+    /// slot index: a walk a caller can stop and resume later at the next
+    /// index (with the table unlocked in between; entries added or freed
+    /// meanwhile may or may not be seen, none twice unless the table grew).
+    pub fn iter_from(&self, start: usize) -> impl Iterator<Item = (usize, Pid, &T)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .skip(start)
+            .filter_map(|(i, s)| match s {
+                Slot::Live { pid, value } => Some((i, *pid, value)),
+                Slot::Free { .. } => None,
+            })
+    }
+
     /// The PID a free slot `idx` of a `size`-slot table hands out next,
     /// given the candidate `want` (last PID + size): `want` if below
     /// `pid_max`, else wrap to the smallest PID of the slot (its index; the

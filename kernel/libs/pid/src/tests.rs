@@ -192,6 +192,36 @@ fn iter_lists_live_pids() {
     assert_eq!(t.get(7), Some(&7));
 }
 
+#[test]
+fn iter_from_resumes_a_walk_in_batches() {
+    let mut t = PidTable::new();
+    for i in 0..40u32 {
+        t.alloc(i).unwrap();
+    }
+    t.free(9).unwrap();
+    // Batches of 7, resumed at the slot after the last one seen; a PID
+    // freed between batches (one not yet visited) is not seen.
+    let mut seen = Vec::new();
+    let mut start = 0;
+    let mut freed_midway = false;
+    loop {
+        let batch: Vec<(usize, Pid)> = t.iter_from(start).take(7).map(|(i, p, _)| (i, p)).collect();
+        let Some(&(last, _)) = batch.last() else {
+            break;
+        };
+        seen.extend(batch.iter().map(|&(_, p)| p));
+        start = last + 1;
+        if !freed_midway {
+            t.free(30).unwrap();
+            freed_midway = true;
+        }
+    }
+    seen.sort();
+    let want: Vec<Pid> = (1..=40).filter(|p| *p != 9 && *p != 30).collect();
+    assert_eq!(seen, want, "every live PID once");
+    assert!(t.iter_from(t.slots()).next().is_none());
+}
+
 #[derive(Clone, Debug)]
 enum Op {
     Alloc,

@@ -414,6 +414,12 @@ impl PTable {
     pub fn all(&self) -> impl Iterator<Item = (Pid, &PSlot)> {
         self.pids.iter()
     }
+
+    /// As `all`, from slot index `start` on, with each slot's index (a
+    /// walk in batches that drops the lock in between: see kill(-1)).
+    pub fn all_from(&self, start: usize) -> impl Iterator<Item = (usize, Pid, &PSlot)> {
+        self.pids.iter_from(start)
+    }
 }
 
 fn pid_err(e: PidError) -> Errno {

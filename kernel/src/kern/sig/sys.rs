@@ -246,25 +246,41 @@ pub fn kill_pgrp(pgid: u32, info: SigInfo) -> Result<bool, Errno> {
     Ok(!members.is_empty())
 }
 
-/// Everyone but init and `me` (kill(-1)); ENOMEM (nothing sent) if the
-/// list cannot be built.
-fn kill_all(me: u32, info: SigInfo) -> Result<bool, Errno> {
-    let all = {
-        let t = ptable::lock();
-        let mut all: alloc::vec::Vec<proc::ProcRef> = alloc::vec::Vec::new();
-        all.try_reserve_exact(t.nprocs())
-            .map_err(|_| Errno::ENOMEM)?;
-        all.extend(
-            t.all()
-                .filter(|(p, s)| *p != 1 && *p != me && s.state == ptable::PState::Alive)
-                .map(|(_, s)| s.proc.clone()),
-        );
-        all
-    };
-    for p in &all {
-        post(p, info);
+/// Everyone but init and `me` (kill(-1)); false if there was no one.
+///
+/// Allocates nothing (init's last act is kill(-1, SIGKILL), often with
+/// memory exhausted): the table is walked in batches of a few processes,
+/// each collected under the lock and signalled after it is dropped.
+fn kill_all(me: u32, info: SigInfo) -> bool {
+    const BATCH: usize = 16;
+    let mut start = 0;
+    let mut any = false;
+    loop {
+        let mut batch: [Option<proc::ProcRef>; BATCH] = core::array::from_fn(|_| None);
+        let mut n = 0;
+        let mut resume = None;
+        {
+            let t = ptable::lock();
+            for (slot, pid, s) in t.all_from(start) {
+                if n == BATCH {
+                    resume = Some(slot);
+                    break;
+                }
+                if pid != 1 && pid != me && s.state == ptable::PState::Alive {
+                    batch[n] = Some(s.proc.clone());
+                    n += 1;
+                }
+            }
+        }
+        for p in batch.iter().flatten() {
+            post(p, info);
+            any = true;
+        }
+        match resume {
+            Some(slot) => start = slot,
+            None => return any,
+        }
     }
-    Ok(!all.is_empty())
 }
 
 /// kill(pid, sig)
@@ -291,7 +307,7 @@ pub fn sys_kill(ctx: &mut SyscallCtx<'_>) -> SysResult {
             }
         }
         -1 => {
-            if !kill_all(me.pid(), info)? {
+            if !kill_all(me.pid(), info) {
                 return Err(Errno::ESRCH);
             }
         }
