@@ -35,6 +35,10 @@ commands:
         the userland benchmarks on Ferrite only (prints the table)
   bench --linux VMLINUZ --userland DIR [bench options]
         the userland benchmarks on that Linux kernel only (prints the table)
+  bench --profile NAME --kernel ELF [--userland DIR] [--profile-period N]
+        profile one benchmark (a /bin/bench program, or `kernel`) with the
+        kernel's sampling profiler; writes profile-NAME.md (top functions),
+        .svg (flame graph) and .folded into --results DIR
   test  --kernel ELF [common options] [--filter F] [--test-timeout SECS]
         [--summary FILE] [--user]
         run the in-kernel test suite (rebooting after panics and hangs) and
@@ -88,7 +92,10 @@ bench options (--suite, --user, --linux):
   --no-linux            --suite without the Linux boots
   --linux-cache DIR     where the Debian kernel is cached (default
                         ~/.cache/ferrite/linux)
-  --results DIR         where --suite writes its report (default bench-results)
+  --results DIR         where --suite and --profile write (default bench-results)
+  --profile NAME        profile benchmark NAME instead (see above)
+  --profile-period N    guest instructions between samples (default 10000;
+                        20000 for `kernel`)
 
 exit status: 0 success, 1 kernel or test failure, 2 usage/environment error;
 `run -- PROG` exits with PROG's status";
@@ -154,6 +161,10 @@ pub struct Options {
     pub only: Vec<String>,
     /// `bench --results DIR`.
     pub results_dir: Option<PathBuf>,
+    /// `bench --profile NAME`.
+    pub profile: Option<String>,
+    /// `bench --profile-period N`.
+    pub profile_period: Option<u32>,
 }
 
 impl Options {
@@ -202,9 +213,8 @@ fn allowed(option: &str, sub: Sub) -> bool {
         | "--cpu-flags" => sub != Sub::Image,
         "--filter" | "--test-timeout" | "--summary" => sub == Sub::Test,
         "--user" => matches!(sub, Sub::Test | Sub::Bench),
-        "--suite" | "--linux" | "--no-linux" | "--linux-cache" | "--only" | "--results" => {
-            sub == Sub::Bench
-        }
+        "--suite" | "--linux" | "--no-linux" | "--linux-cache" | "--only" | "--results"
+        | "--profile" | "--profile-period" => sub == Sub::Bench,
         _ => false,
     }
 }
@@ -287,6 +297,8 @@ where
         linux_cache: None,
         only: Vec::new(),
         results_dir: None,
+        profile: None,
+        profile_period: None,
     };
     let mut memory_given = false;
 
@@ -393,6 +405,24 @@ where
             "--linux" => opts.linux = Some(PathBuf::from(non_empty(name, value)?)),
             "--linux-cache" => opts.linux_cache = Some(PathBuf::from(non_empty(name, value)?)),
             "--results" => opts.results_dir = Some(PathBuf::from(non_empty(name, value)?)),
+            "--profile" => opts.profile = Some(single_word(name, value)?),
+            "--profile-period" => {
+                let n = parse_number(name, &value, "guest instructions")?;
+                let (lo, hi) = (
+                    ferrite_cmdline::MIN_PROF_PERIOD,
+                    ferrite_cmdline::MAX_PROF_PERIOD,
+                );
+                opts.profile_period = Some(
+                    u32::try_from(n)
+                        .ok()
+                        .filter(|n| (lo..=hi).contains(n))
+                        .ok_or_else(|| {
+                            Error::usage(format!(
+                                "--profile-period {n} is out of range; use {lo}..{hi}"
+                            ))
+                        })?,
+                );
+            }
             "--only" => {
                 for n in non_empty(name, value)?.split(',') {
                     opts.only.push(single_word(name, n.trim().to_string())?);
@@ -463,6 +493,14 @@ where
 /// `--user`, `--linux`) need `--userland` and default to 256 MiB; the
 /// bench options need one of those modes.
 fn check_bench(opts: &mut Options, has_kernel: bool, memory_given: bool) -> Result<()> {
+    if let Some(name) = &opts.profile {
+        return check_profile(opts, name.clone(), has_kernel, memory_given);
+    }
+    if opts.profile_period.is_some() {
+        return Err(Error::usage(
+            "--profile-period goes with `bench --profile NAME` (see --help)",
+        ));
+    }
     let userland_mode = opts.suite || opts.user || opts.linux.is_some();
     if !userland_mode {
         let stray = [
@@ -500,6 +538,45 @@ fn check_bench(opts: &mut Options, has_kernel: bool, memory_given: bool) -> Resu
     }
     if !memory_given {
         opts.memory_mib = crate::bench_suite::USER_MEMORY_MIB;
+    }
+    Ok(())
+}
+
+/// `bench --profile NAME`: one Ferrite boot, no other bench mode; a
+/// userland benchmark needs --userland and defaults to the userland
+/// boots' memory.
+fn check_profile(
+    opts: &mut Options,
+    name: String,
+    has_kernel: bool,
+    memory_given: bool,
+) -> Result<()> {
+    let conflicts = [
+        (opts.suite, "--suite"),
+        (opts.user, "--user"),
+        (opts.linux.is_some(), "--linux"),
+        (opts.no_linux, "--no-linux"),
+        (!opts.only.is_empty(), "--only"),
+    ];
+    if let Some((_, other)) = conflicts.iter().find(|(set, _)| *set) {
+        return Err(Error::usage(format!(
+            "--profile profiles one benchmark on Ferrite; drop {other}"
+        )));
+    }
+    if !has_kernel {
+        return Err(Error::usage(
+            "missing --kernel ELF: `bench --profile` boots Ferrite",
+        ));
+    }
+    if name != crate::bench_suite::KERNEL_PART {
+        if opts.userland.is_none() {
+            return Err(Error::usage(format!(
+                "--profile {name} needs --userland DIR (with init, benchrun and ubench)"
+            )));
+        }
+        if !memory_given {
+            opts.memory_mib = crate::bench_suite::USER_MEMORY_MIB;
+        }
     }
     Ok(())
 }
@@ -619,6 +696,74 @@ mod tests {
         assert_eq!(o.kernel, PathBuf::new());
         // The in-kernel mode keeps the runner's default memory.
         assert_eq!(opts(parse_ok(&["bench", "--kernel", "k"])).memory_mib, 512);
+    }
+
+    #[test]
+    fn bench_profile_options() {
+        let o = opts(parse_ok(&[
+            "bench",
+            "--profile",
+            "fork_exit",
+            "--kernel",
+            "k",
+            "--userland",
+            "u",
+            "--profile-period=5000",
+        ]));
+        assert_eq!(o.profile.as_deref(), Some("fork_exit"));
+        assert_eq!(o.profile_period, Some(5000));
+        assert_eq!(o.memory_mib, 256, "a userland benchmark's memory");
+        assert!(o.icount);
+        let o = opts(parse_ok(&["bench", "--profile", "kernel", "--kernel", "k"]));
+        assert_eq!(o.memory_mib, 512, "the in-kernel benchmarks' memory");
+        assert_eq!(o.profile_period, None);
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["bench", "--profile", "fork_exit", "--kernel", "k"],
+                "--profile fork_exit needs --userland",
+            ),
+            (&["bench", "--profile", "kernel"], "missing --kernel"),
+            (
+                &["bench", "--profile", "kernel", "--kernel", "k", "--suite"],
+                "drop --suite",
+            ),
+            (
+                &[
+                    "bench",
+                    "--profile",
+                    "kernel",
+                    "--kernel",
+                    "k",
+                    "--only",
+                    "x",
+                ],
+                "drop --only",
+            ),
+            (
+                &["bench", "--kernel", "k", "--profile-period", "5000"],
+                "--profile-period goes with",
+            ),
+            (
+                &[
+                    "bench",
+                    "--profile",
+                    "kernel",
+                    "--kernel",
+                    "k",
+                    "--profile-period",
+                    "10",
+                ],
+                "--profile-period 10 is out of range; use 1000..1000000000",
+            ),
+            (
+                &["test", "--profile", "kernel", "--kernel", "k"],
+                "not accepted by `test`",
+            ),
+        ];
+        for (args, want) in cases {
+            let e = parse_err(args);
+            assert!(e.message.contains(want), "{args:?}: {}", e.message);
+        }
     }
 
     #[test]

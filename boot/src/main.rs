@@ -20,7 +20,9 @@
 //! - [`shell`]: the interactive boot of `run --shell`;
 //! - [`bench_suite`]: `bench --suite | --user | --linux` (with
 //!   [`bench_run`], [`bench_result`], [`bench_report`], [`bench_plot`],
-//!   [`bench_goals`] and [`linux`], the reference kernel).
+//!   [`bench_goals`] and [`linux`], the reference kernel);
+//! - [`prof_run`]: `bench --profile NAME` (with [`prof_samples`], the
+//!   kernel profiler's dump, and [`prof_report`], the tables and stacks).
 
 mod bench_goals;
 mod bench_plot;
@@ -38,6 +40,9 @@ mod initramfs;
 mod ktest;
 mod linux;
 mod multicall;
+mod prof_report;
+mod prof_run;
+mod prof_samples;
 mod protocol;
 mod qemu;
 mod runner;
@@ -69,6 +74,7 @@ fn main() -> ExitCode {
         Command::Image(opts) => image_cmd(&opts),
         Command::Run(opts) if opts.shell => shell::run(&opts),
         Command::Run(opts) => runner::run(&opts, protocol::Mode::Demo),
+        Command::Bench(opts) if opts.profile.is_some() => prof_run::run(&opts),
         Command::Bench(opts) if opts.suite || opts.user || opts.linux.is_some() => {
             bench_suite::run(&opts)
         }

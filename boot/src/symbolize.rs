@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use object::{Object, ObjectSymbol, SymbolKind};
+use object::{Object, ObjectSection, ObjectSymbol, SymbolKind};
 
 /// One function level at an address: the outermost (real) function first,
 /// then the functions inlined into it, innermost last.
@@ -100,9 +100,19 @@ fn load(elf: &Path) -> std::result::Result<Loaded, String> {
     let data = std::fs::read(elf).map_err(|e| format!("cannot read {}: {e}", elf.display()))?;
     let file = object::File::parse(&*data)
         .map_err(|e| format!("{} is not a valid ELF: {e}", elf.display()))?;
+    // Functions, and untyped labels in code (the assembly entry points).
+    let in_code = |s: &object::Symbol<'_, '_>| match s.section() {
+        object::SymbolSection::Section(i) => file
+            .section_by_index(i)
+            .is_ok_and(|sec| sec.kind() == object::SectionKind::Text),
+        _ => false,
+    };
     let mut symbols: Vec<(u64, u64, String)> = file
         .symbols()
-        .filter(|s| s.kind() == SymbolKind::Text && s.address() != 0)
+        .filter(|s| {
+            (s.kind() == SymbolKind::Text || (s.kind() == SymbolKind::Unknown && in_code(s)))
+                && s.address() != 0
+        })
         .filter_map(|s| {
             let name = s.name().ok()?;
             let demangled = addr2line::demangle_auto(Cow::Borrowed(name), None).into_owned();

@@ -31,5 +31,6 @@ pub fn run() -> ! {
     crate::kern::sched::bench::run();
     crate::kern::syscall::bench::run();
     kprintln!("bench: done");
+    crate::kern::prof::dump();
     qemu::exit(qemu::ExitCode::Success)
 }

@@ -90,6 +90,7 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
             "2 MiB"
         }
     );
+    kern::prof::init(opts.prof_period, opts.prof_comm.as_deref());
     arch::x86_64::init_timer(opts.timer_hz);
     kern::time::init();
     uvm::physmem::report();

@@ -11,6 +11,7 @@ pub mod log;
 pub mod mem;
 pub mod panic;
 pub mod proc;
+pub mod prof;
 pub mod ptrace;
 pub mod random;
 pub mod resource;

@@ -10,7 +10,7 @@ use crate::options::KNOWN_OPTIONS;
 ///
 /// The `Display` text is meant to be shown to the person who typed the
 /// command line as is, e.g.
-/// ``unknown option `foo` (known: mode, log, ktest.filter, ktest.skip, ktest.timeout, timer.hz, verbose, vmstat)``.
+/// ``unknown option `foo` (known: mode, log, ktest.filter, ktest.skip, ktest.timeout, timer.hz, verbose, vmstat, prof, prof.comm)``.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CmdlineError {
@@ -209,6 +209,7 @@ fn value_hint(key: &str) -> &'static str {
         "log" => "SPEC",
         "ktest.filter" => "SUBSTRING",
         "ktest.timeout" => "MS",
+        "prof.comm" => "NAME",
         _ => "N",
     }
 }

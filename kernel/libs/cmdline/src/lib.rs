@@ -18,6 +18,8 @@
 //! | `timer.hz`        | decimal, `1..=10000`                   | `100`    |
 //! | `verbose`         | flag, takes no value                   | off      |
 //! | `vmstat`          | flag: print pool tables at power-off   | off      |
+//! | `prof`            | sample period, `1000..=10^9` (ns)      | off      |
+//! | `prof.comm`       | program name that opens the window     | none     |
 //! | `--`              | the rest of the line: `/init`'s args   | none     |
 //!
 //! Anything else — an unknown or repeated key, a missing or malformed value,
@@ -43,7 +45,7 @@
 //! let e = parse("foo=1").unwrap_err();
 //! assert_eq!(
 //!     e.to_string(),
-//!     "unknown option `foo` (known: mode, log, ktest.filter, ktest.skip, ktest.timeout, timer.hz, verbose, vmstat)"
+//!     "unknown option `foo` (known: mode, log, ktest.filter, ktest.skip, ktest.timeout, timer.hz, verbose, vmstat, prof, prof.comm)"
 //! );
 //! ```
 #![no_std]
@@ -62,6 +64,6 @@ pub use filter::LogFilter;
 pub use init_args::{quote_init_arg, split_init_args};
 pub use log::LevelFilter;
 pub use options::{
-    DEFAULT_KTEST_TIMEOUT_MS, DEFAULT_TIMER_HZ, KNOWN_OPTIONS, MAX_TIMER_HZ, MIN_TIMER_HZ, Mode,
-    Options, parse,
+    DEFAULT_KTEST_TIMEOUT_MS, DEFAULT_TIMER_HZ, KNOWN_OPTIONS, MAX_PROF_PERIOD, MAX_TIMER_HZ,
+    MIN_PROF_PERIOD, MIN_TIMER_HZ, Mode, Options, parse,
 };

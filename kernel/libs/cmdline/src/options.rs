@@ -10,7 +10,7 @@ use crate::filter::LogFilter;
 use crate::init_args::{quote_init_arg, split_init_args};
 
 /// Every key the command line accepts, in the order error messages list them.
-pub const KNOWN_OPTIONS: [&str; 8] = [
+pub const KNOWN_OPTIONS: [&str; 10] = [
     "mode",
     "log",
     "ktest.filter",
@@ -19,6 +19,8 @@ pub const KNOWN_OPTIONS: [&str; 8] = [
     "timer.hz",
     "verbose",
     "vmstat",
+    "prof",
+    "prof.comm",
 ];
 
 /// Default `ktest.timeout` in milliseconds.
@@ -29,6 +31,12 @@ pub const DEFAULT_TIMER_HZ: u32 = 100;
 pub const MIN_TIMER_HZ: u32 = 1;
 /// Largest allowed `timer.hz`.
 pub const MAX_TIMER_HZ: u32 = 10_000;
+/// Smallest allowed `prof` period (guest instructions under `-icount
+/// shift=0`, nanoseconds otherwise): below it the profiler's own
+/// interrupts would dominate what it measures.
+pub const MIN_PROF_PERIOD: u32 = 1_000;
+/// Largest allowed `prof` period (one second).
+pub const MAX_PROF_PERIOD: u32 = 1_000_000_000;
 
 /// What the kernel does after boot.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -84,6 +92,12 @@ pub struct Options {
     pub verbose: bool,
     /// `vmstat`: print the pool and malloc-type tables before powering off.
     pub vmstat: bool,
+    /// `prof=N`: run the sampling profiler, one sample every N ns of
+    /// guest time (N guest instructions under `-icount shift=0`).
+    pub prof_period: Option<u32>,
+    /// `prof.comm=NAME`: start recording samples only once a thread named
+    /// NAME (a program's base name) is interrupted.
+    pub prof_comm: Option<String>,
     /// The words after a standalone `--`: the argument vector of `/init`
     /// (`argv[1..]`; quoted words may contain spaces, see
     /// [`split_init_args`](crate::split_init_args)).
@@ -101,6 +115,8 @@ impl Default for Options {
             timer_hz: DEFAULT_TIMER_HZ,
             verbose: false,
             vmstat: false,
+            prof_period: None,
+            prof_comm: None,
             init_args: Vec::new(),
         }
     }
@@ -127,6 +143,12 @@ impl fmt::Display for Options {
         }
         if self.vmstat {
             f.write_str(" vmstat")?;
+        }
+        if let Some(period) = self.prof_period {
+            write!(f, " prof={period}")?;
+        }
+        if let Some(comm) = &self.prof_comm {
+            write!(f, " prof.comm={comm}")?;
         }
         if !self.init_args.is_empty() {
             f.write_str(" --")?;
@@ -246,6 +268,11 @@ pub fn parse(s: &str) -> Result<Options, CmdlineError> {
             "timer.hz" => {
                 o.timer_hz = number(key, v, MIN_TIMER_HZ.into(), MAX_TIMER_HZ.into())? as u32;
             }
+            "prof" => {
+                o.prof_period =
+                    Some(number(key, v, MIN_PROF_PERIOD.into(), MAX_PROF_PERIOD.into())? as u32);
+            }
+            "prof.comm" => o.prof_comm = Some(v.to_string()),
             _ => unreachable!("every key in KNOWN_OPTIONS is handled"),
         }
     }
@@ -406,6 +433,24 @@ mod tests {
     }
 
     #[test]
+    fn profiler() {
+        let o = parse("prof=10000 prof.comm=fork_exit").unwrap();
+        assert_eq!(o.prof_period, Some(10_000));
+        assert_eq!(o.prof_comm.as_deref(), Some("fork_exit"));
+        assert_eq!(parse(&o.to_string()).unwrap(), o);
+        assert_eq!(parse("").unwrap().prof_period, None);
+        assert_eq!(
+            err("prof=999"),
+            "value `999` for `prof` is out of range (allowed 1000..=1000000000)"
+        );
+        assert_eq!(err("prof"), "option `prof` needs a value: `prof=N`");
+        assert_eq!(
+            err("prof.comm="),
+            "option `prof.comm` needs a value: `prof.comm=NAME`"
+        );
+    }
+
+    #[test]
     fn verbose_flag() {
         assert!(parse("verbose").unwrap().verbose);
         assert_eq!(
@@ -436,6 +481,8 @@ mod tests {
                 timer_hz: 1000,
                 verbose: true,
                 vmstat: false,
+                prof_period: None,
+                prof_comm: None,
                 init_args: Vec::new(),
             }
         );
@@ -448,12 +495,12 @@ mod tests {
         assert_eq!(
             err("foo"),
             "unknown option `foo` (known: mode, log, ktest.filter, ktest.skip, \
-             ktest.timeout, timer.hz, verbose, vmstat)"
+             ktest.timeout, timer.hz, verbose, vmstat, prof, prof.comm)"
         );
         assert_eq!(
             err("foo=bar"),
             "unknown option `foo` (known: mode, log, ktest.filter, ktest.skip, \
-             ktest.timeout, timer.hz, verbose, vmstat)"
+             ktest.timeout, timer.hz, verbose, vmstat, prof, prof.comm)"
         );
         // Keys are case-sensitive.
         assert_eq!(
@@ -471,7 +518,7 @@ mod tests {
         assert_eq!(
             err("=test"),
             "missing option name before `=` in `=test` (known: mode, log, ktest.filter, \
-             ktest.skip, ktest.timeout, timer.hz, verbose, vmstat)"
+             ktest.skip, ktest.timeout, timer.hz, verbose, vmstat, prof, prof.comm)"
         );
         assert_eq!(
             err("mode=demo mode=test"),

@@ -154,6 +154,8 @@ fn options() -> impl Strategy<Value = Options> {
                     ktest_timeout_ms: timeout,
                     timer_hz: hz,
                     vmstat: verbose && skip % 2 == 0,
+                    prof_period: None,
+                    prof_comm: None,
                     verbose,
                 }
             },

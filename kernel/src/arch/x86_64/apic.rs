@@ -2,7 +2,7 @@
 //! timer is calibrated against the PIT, together with the TSC, and then runs
 //! in periodic mode at the configured rate.
 
-use super::{pit, trap, tsc};
+use super::{pit, prof, trap, tsc};
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use x86_64::registers::model_specific::Msr;
 
@@ -66,7 +66,11 @@ pub fn init_timer(hz: u32) {
     let bus_per_sec = elapsed as u64 * 20;
     BUS_TICKS_PER_SEC.store(bus_per_sec, Ordering::Relaxed);
     tsc::set_hz((tsc1 - tsc0) * 20);
-    let initial = (bus_per_sec / hz as u64).max(1) as u32;
+    // While profiling the timer runs `subticks` times faster; every
+    // `subticks`-th interrupt is a clock tick (see `prof`).
+    let subticks = prof::subticks_for(hz);
+    let initial = (bus_per_sec / hz as u64 / u64::from(subticks)).max(1) as u32;
+    prof::set_subticks(subticks);
     TIMER_HZ.store(hz, Ordering::Relaxed);
     write(REG_LVT_TIMER, LVT_PERIODIC | trap::TIMER_VECTOR as u32);
     write(REG_TIMER_INITIAL, initial);
@@ -76,6 +80,12 @@ pub fn init_timer(hz: u32) {
         bus_per_sec / 1000,
         tsc::hz() / 1_000_000
     );
+    if subticks > 1 {
+        log::info!(
+            "timer: profiling, {subticks} interrupts per tick (every {} bus ticks)",
+            initial
+        );
+    }
 }
 
 /// The configured tick rate.

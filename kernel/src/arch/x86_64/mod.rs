@@ -17,6 +17,7 @@ pub mod percpu;
 pub mod pic;
 pub mod pit;
 pub mod probe;
+pub mod prof;
 pub mod qemu;
 pub mod rdrand;
 pub mod rtc;

@@ -14,11 +14,12 @@
 //!   kernel fault, and a kernel access to a user address outside a copy
 //!   routine, is a kernel bug: reported (registers, CR2 and the decoded
 //!   error code, a backtrace of the interrupted code) and a panic.
-//! - The timer interrupt drives the clock (`kern::sched::hardclock`), and a
-//!   thread interrupted in the kernel may be preempted on the way out
-//!   (`kern::sched::kpreempt`).
+//! - The timer interrupt drives the clock (`kern::sched::hardclock`; while
+//!   profiling, only every n-th one, the others just take a sample, see
+//!   `prof`), and a thread interrupted in the kernel may be preempted on
+//!   the way out (`kern::sched::kpreempt`).
 
-use super::{apic, backtrace, cpu, entry, percpu, stack, usercopy};
+use super::{apic, backtrace, cpu, entry, percpu, prof, stack, usercopy};
 use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -376,12 +377,18 @@ pub(super) extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         v if v == TIMER_VECTOR as u64 => {
             let cpu = percpu::this_cpu();
             cpu.intr_enter();
-            COUNTERS.timer_ticks.fetch_add(1, Ordering::Relaxed);
-            apic::end_of_interrupt();
-            if let Some(hook) = TICK_HOOK.get() {
-                hook(frame);
+            // While profiling, most timer interrupts only take a sample.
+            let clock_tick = prof::on_timer(frame);
+            if clock_tick {
+                COUNTERS.timer_ticks.fetch_add(1, Ordering::Relaxed);
             }
-            crate::kern::sched::hardclock();
+            apic::end_of_interrupt();
+            if clock_tick {
+                if let Some(hook) = TICK_HOOK.get() {
+                    hook(frame);
+                }
+                crate::kern::sched::hardclock();
+            }
             cpu.intr_exit();
         }
         v if v == SPURIOUS_VECTOR as u64 || v == 0x27 || v == 0x2f => {

@@ -158,6 +158,7 @@ pub fn exit1(ws: WaitStatus) -> ! {
 /// PID 1 is gone: say how, and power off.
 fn init_died(ws: WaitStatus) -> ! {
     use crate::arch::x86_64::qemu::{ExitCode, exit};
+    crate::kern::prof::dump();
     match ws {
         WaitStatus::Exited(c) => {
             crate::kprintln!("ferrite: init exited with status {c}");
