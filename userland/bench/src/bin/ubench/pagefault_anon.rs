@@ -2,7 +2,7 @@
 //! mmap 64 MiB of private anonymous memory, write one byte per page (each
 //! write a zero-fill fault), munmap; one line
 //! `bench: pagefault_anon | <ticks per page>` (the whole cycle divided by
-//! the 16,384 pages), and `bench: pagefault_anon_touch | <ticks per page>`
+//! the 16,384 pages), and `bench: anon_write_resident | <ticks per page>`
 //! for the same writes to pages already in (the loop alone).
 
 use ubench::{die, last_error, report, tsc};
@@ -63,6 +63,6 @@ pub fn main() {
     for _ in 0..ROUNDS {
         touch(p);
     }
-    report("pagefault_anon_touch", (tsc() - start) / (ROUNDS * pages));
+    report("anon_write_resident", (tsc() - start) / (ROUNDS * pages));
     unmap(p);
 }
