@@ -78,13 +78,25 @@ fn result(ret: u64) -> String {
     }
 }
 
+const HELP: &str = "usage: ktrace PROG ARGS...
+  Run PROG under PTRACE_SYSCALL and print each system call it makes,
+  strace-style: [pid] number name(args) = result or -1 ERRNO (text);
+  signals it receives and its exit are shown too. The trace goes to
+  standard error; PROG's own output is left alone. The exit status is
+  PROG's (128 + the signal if a signal ended it).
+";
+
 fn main() {
     let args: Vec<CString> = std::env::args()
         .skip(1)
         .map(|a| CString::new(a).unwrap_or_else(|_| die("an argument has a NUL byte")))
         .collect();
     if args.is_empty() {
-        die("usage: ktrace PROG ARGS...");
+        die("usage: ktrace PROG ARGS... (ktrace --help for more)");
+    }
+    if args.len() == 1 && args[0].as_bytes() == b"--help" {
+        print!("{HELP}");
+        return;
     }
     // SAFETY: single-threaded; the child only asks to be traced and execs.
     let pid = unsafe { libc::fork() };

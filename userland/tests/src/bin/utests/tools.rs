@@ -19,6 +19,7 @@ const CHECKS: &[ftest::Check] = checks![
     vmstat_counts_faults_and_forks,
     vmstat_shows_the_uvm_cases_and_the_pools.ferrite_only(),
     every_tool_has_help_and_refuses_bad_options,
+    ktrace_has_help,
 ];
 
 pub fn main() {
@@ -260,5 +261,33 @@ fn every_tool_has_help_and_refuses_bad_options() -> CheckResult {
     }
     let none = run_silenced("pmap", &[])?;
     ensure_eq!(none, WaitStatus::Exited(2), "pmap without a PID");
+    Ok(())
+}
+
+/// `/bin/ktrace` (its own binary, beside this one natively) explains
+/// itself with `--help` and traces nothing.
+fn ktrace_has_help() -> CheckResult {
+    let path = if std::path::Path::new("/bin/ktrace").exists() {
+        std::path::PathBuf::from("/bin/ktrace")
+    } else {
+        std::env::current_exe()
+            .map_err(|e| format!("current_exe: {e}"))?
+            .with_file_name("ktrace")
+    };
+    let out = std::process::Command::new(&path)
+        .arg("--help")
+        .output()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    ensure_eq!(out.status.code(), Some(0), "ktrace --help");
+    let text = String::from_utf8_lossy(&out.stdout);
+    check!(
+        text.starts_with("usage: ktrace PROG ARGS..."),
+        "ktrace --help:\n{text}"
+    );
+    check!(
+        out.stderr.is_empty(),
+        "nothing traced: {:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Ok(())
 }
