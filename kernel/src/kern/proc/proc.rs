@@ -59,6 +59,9 @@ pub fn default_rlimits() -> [Rlimit; NLIMITS] {
 pub struct Proc {
     /// The PID, set once when the process enters the table.
     pid: AtomicU32,
+    /// The parent's PID: a copy of the process table's link, written with
+    /// the table locked (`ptable::link_child`), read without (getppid).
+    ppid: AtomicU32,
     /// The process's thread (None once reaped).
     pub(super) lwp: SpinLock<Option<LwpRef>>,
     /// Signal dispositions and process-directed pending signals
@@ -96,6 +99,7 @@ impl Proc {
         PROC_POOL.get(
             Proc {
                 pid: AtomicU32::new(0),
+                ppid: AtomicU32::new(0),
                 lwp: SpinLock::new("proc-lwp", None),
                 sig: SpinLock::new("proc-sig", sig),
                 itimers: SpinLock::new("proc-itimers", Default::default()),
@@ -131,6 +135,15 @@ impl Proc {
 
     pub fn pid(&self) -> Pid {
         self.pid.load(Ordering::Relaxed)
+    }
+
+    /// The parent's PID (0 for init and parentless test processes).
+    pub fn ppid(&self) -> Pid {
+        self.ppid.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn set_ppid(&self, ppid: Pid) {
+        self.ppid.store(ppid, Ordering::Relaxed);
     }
 
     pub(super) fn set_pid(&self, pid: Pid) {

@@ -204,13 +204,17 @@ impl PTable {
         if parent == 0 {
             // No parent (the kernel's own test processes, or orphans when
             // there is no init): linked nowhere.
-            self.pids.get_mut(child).expect("child").parent = 0;
+            let slot = self.pids.get_mut(child).expect("child");
+            slot.parent = 0;
+            slot.proc.set_ppid(0);
             return;
         }
         let mut list = core::mem::take(&mut self.pids.get_mut(parent).expect("parent").children);
         list.push_back(&mut SibLinks(&mut self.pids), child);
         self.pids.get_mut(parent).expect("parent").children = list;
-        self.pids.get_mut(child).expect("child").parent = parent;
+        let slot = self.pids.get_mut(child).expect("child");
+        slot.parent = parent;
+        slot.proc.set_ppid(parent);
     }
 
     fn unlink_child(&mut self, parent: Pid, child: Pid) {

@@ -120,7 +120,8 @@ pub fn sys_getppid(_: &mut SyscallCtx<'_>) -> SysResult {
     let Some(p) = curproc_opt() else {
         return Ok(0);
     };
-    Ok(ptable::lock().get(p.pid()).map_or(0, |s| s.parent) as usize)
+    // The process's copy of its table link: no table lock on this path.
+    Ok(p.ppid() as usize)
 }
 
 /// set_tid_address(tidptr): remember it (cleared at exit); returns the tid.
