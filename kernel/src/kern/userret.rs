@@ -7,10 +7,9 @@
 //! the return to user mode.
 //!
 //! `enter_user_mode` is the one place a thread leaves for user mode
-//! through its saved frame without returning from a trap (new threads,
-//! and later exec): an audited use of the entry path.
-
-#![allow(unsafe_code)]
+//! through its saved frame without returning from a trap (new threads):
+//! the unsafe part, the entry path's return, is `arch`'s
+//! (`usermode::leave_through_frame`).
 
 use crate::arch::x86_64::percpu;
 use crate::arch::x86_64::trap::TrapFrame;
@@ -41,12 +40,5 @@ pub fn enter_user_mode() -> ! {
     let l = super::sched::curlwp();
     let mut f = super::sched::lwp::read_user_frame(l).expect("running thread without a stack");
     userret(&mut f);
-    super::sched::lwp::write_user_frame(l, f);
-    interrupts::disable();
-    let addr = l.user_frame_addr();
-    // SAFETY: `addr` is this thread's user frame at the top of its own
-    // kernel stack (built by uthread_create, fork or exec with user
-    // selectors and sanitised flags); interrupts are off; nothing on the
-    // stack below the frame is needed again.
-    unsafe { crate::arch::x86_64::entry::return_to_user(addr as *const TrapFrame) }
+    crate::arch::x86_64::usermode::leave_through_frame(&f)
 }

@@ -95,3 +95,27 @@ pub fn user_frame_at(top: u64) -> u64 {
 }
 
 const _: () = assert!(core::mem::size_of::<TrapFrame>() == 176);
+
+/// Leave for user mode through the current thread's user frame `f`: it is
+/// written to its place at the top of the thread's kernel stack (the one
+/// the per-CPU area records for the running thread) and the entry path's
+/// return runs with interrupts off. The frame must carry user selectors
+/// (checked: a kernel selector here would be a kernel bug).
+pub fn leave_through_frame(f: &TrapFrame) -> ! {
+    assert!(
+        f.cs == USER_CS as u64 && f.ss == USER_DS as u64,
+        "a user frame with selectors cs {:#x} ss {:#x}",
+        f.cs,
+        f.ss
+    );
+    x86_64::instructions::interrupts::disable();
+    let (bottom, top) = super::percpu::this_cpu().kernel_stack();
+    assert!(top > bottom, "leaving for user mode without a kernel stack");
+    let at = user_frame_at(top) as *mut TrapFrame;
+    // SAFETY: the running thread's own kernel stack, whose top 176 bytes
+    // hold its user frame; interrupts are off, nothing below is needed.
+    unsafe {
+        at.write(*f);
+        super::entry::return_to_user(at)
+    }
+}
