@@ -69,10 +69,9 @@ impl KmBuf {
     }
 
     pub fn as_slice(&self) -> &[u8] {
-        // SAFETY: `[base, base + len)` lies in the range this value owns,
-        // every page of it entered (`new` returns only when all are), and
-        // the mapping lives until `drop`; the borrow ties the slice to
-        // `self`.
+        // Every page of `[base, base + len)` is entered (`new` returns only
+        // when all are) and stays mapped until `drop`.
+        // SAFETY: the range is this value's, mapped; the borrow ties the slice to `self`.
         unsafe { core::slice::from_raw_parts(self.base as *const u8, self.len) }
     }
 

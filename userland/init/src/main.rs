@@ -105,9 +105,9 @@ fn open_standard_fds() {
         if unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1 {
             continue;
         }
-        // SAFETY: a NUL-terminated path literal.
         // Descriptors below `fd` are open by now, so this returns `fd`;
         // without a console there is nothing better to do than go on.
+        // SAFETY: a NUL-terminated path literal.
         unsafe { libc::open(c"/dev/console".as_ptr(), libc::O_RDWR | libc::O_NOCTTY) };
     }
 }

@@ -167,9 +167,9 @@ fn layouts_match_libc() {
 /// passed as 0, so that e.g. waitid's rusage pointer is NULL); returns the
 /// raw result.
 fn raw(nr: u64, a: usize, b: usize, c: usize, d: usize) -> i64 {
-    // SAFETY: callers pass pointers to live buffers of the size the call
-    // writes (checked by each test against our structure sizes); unused
-    // argument registers are zero.
+    // Callers check the sizes against our structures; unused argument
+    // registers are zero.
+    // SAFETY: callers pass pointers to live buffers of the size the call writes.
     unsafe { libc::syscall(nr as libc::c_long, a, b, c, d, 0usize, 0usize) }
 }
 
@@ -545,9 +545,9 @@ static FRAME: std::sync::Mutex<Option<Seen>> = std::sync::Mutex::new(None);
 #[test]
 fn signal_frame_layout_matches_linux() {
     extern "C" fn on_usr1(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
-        // SAFETY: the kernel passes valid siginfo and ucontext pointers;
-        // we copy their bytes (a test-only handler: the mutex is never
-        // contended because the signal is raised synchronously below).
+        // A test-only handler: the mutex is never contended (the signal is
+        // raised synchronously below).
+        // SAFETY: the kernel passes valid siginfo and ucontext pointers; we copy their bytes.
         let (i, u) = unsafe {
             (
                 std::slice::from_raw_parts(info as *const u8, Siginfo::SIZE).to_vec(),

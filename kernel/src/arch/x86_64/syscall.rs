@@ -35,9 +35,8 @@ pub fn init() {
     let sysret_base = (USER_DS & !3) as u64 - 8;
     let star = (sysret_base << 48) | ((KERNEL_CS as u64) << 32);
     debug_assert_eq!(sysret_base + 16, (USER_CS & !3) as u64);
-    // SAFETY: the selectors match the GDT loaded by gdt::init, the entry
-    // point is the assembly in `entry`, and the mask keeps interrupts off
-    // until the entry has switched to the kernel stack.
+    // The mask keeps interrupts off until the entry has switched stacks.
+    // SAFETY: the selectors match the GDT of gdt::init; the entry point is `entry`'s assembly.
     unsafe {
         Msr::new(IA32_STAR).write(star);
         Msr::new(IA32_LSTAR).write(super::entry::syscall_entry_addr());

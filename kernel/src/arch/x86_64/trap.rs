@@ -440,9 +440,8 @@ fn user_exception(frame: &mut TrapFrame, vector: u64) {
 fn bad_iret(frame: &mut TrapFrame) {
     let (_, top) = percpu::this_cpu().kernel_stack();
     let user = (top - core::mem::size_of::<TrapFrame>() as u64) as *mut TrapFrame;
-    // SAFETY: the iretq that faulted was returning through the current
-    // thread's user frame at the top of its kernel stack; that memory is
-    // the thread's own and nothing else refers to it now.
+    // The iretq that faulted was returning through this frame.
+    // SAFETY: the current thread's own user frame atop its kernel stack; nothing else refers to it now.
     let uf = unsafe { &mut *user };
     let (rip, cs, rflags, rsp, ss) = (uf.rip, uf.cs, uf.rflags, uf.rsp, uf.ss);
     *uf = TrapFrame {

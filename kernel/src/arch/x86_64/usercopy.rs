@@ -177,9 +177,8 @@ pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), ()> {
     if !user_range(src, dst.len()) {
         return Err(());
     }
-    // SAFETY: `dst` is kernel memory valid for its length; `src` lies in
-    // the user half, so the two cannot overlap; faults on the user side
-    // are recovered through the table.
+    // Faults on the user side are recovered through the table.
+    // SAFETY: `dst` is kernel memory valid for its length; `src` is in the user half: no overlap.
     match unsafe { ferrite_copy_user(dst.as_mut_ptr(), src as *const u8, dst.len()) } {
         0 => Ok(()),
         _ => Err(()),

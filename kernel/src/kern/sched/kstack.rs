@@ -102,9 +102,9 @@ impl KStack {
     /// the thread is not in the middle of using it (not running, or the
     /// current thread itself, whose frame is at rest while in the kernel).
     pub fn store_user_frame(&self, f: TrapFrame) {
-        // SAFETY: the top 176 bytes of a stack this value owns and keeps
-        // mapped; frames are plain data; the caller's rule above keeps the
-        // write from racing with the CPU's own pushes.
+        // The caller's rule above keeps the write from racing with the
+        // CPU's own pushes.
+        // SAFETY: the top 176 bytes of a stack this value owns and keeps mapped; frames are plain data.
         unsafe { self.frame_ptr().write(f) }
     }
 
