@@ -399,20 +399,20 @@ impl PTable {
         Ok(())
     }
 
-    /// The members of group `pgid` (a copy).
-    pub fn pgrp_members(&self, pgid: Pid) -> Result<Vec<Pid>, Errno> {
-        let Ok(i) = self.pgrp_index(pgid) else {
-            return Ok(Vec::new());
-        };
-        let mut out = Vec::new();
-        out.try_reserve_exact(self.pgrps[i].members.len())
-            .map_err(|_| Errno::ENOMEM)?;
-        let mut cur = self.pgrps[i].members.head();
-        while let Some(p) = cur {
-            out.push(p);
-            cur = self.pids.get(p).expect("member").pg.1;
-        }
-        Ok(out)
+    /// The members of group `pgid` (none if there is no such group): a
+    /// walk of the group's links, no allocation.
+    pub fn pgrp_members(&self, pgid: Pid) -> impl Iterator<Item = Pid> + '_ {
+        let head = self
+            .pgrp_index(pgid)
+            .ok()
+            .and_then(|i| self.pgrps[i].members.head());
+        core::iter::successors(head, |&p| self.pids.get(p).expect("member").pg.1)
+    }
+
+    /// The number of members of group `pgid`.
+    pub fn pgrp_size(&self, pgid: Pid) -> usize {
+        self.pgrp_index(pgid)
+            .map_or(0, |i| self.pgrps[i].members.len())
     }
 
     pub fn all(&self) -> impl Iterator<Item = (Pid, &PSlot)> {

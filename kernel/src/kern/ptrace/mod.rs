@@ -49,6 +49,7 @@ pub mod wait;
 
 use crate::kern::proc::Pid;
 use crate::kern::sched::spinlock::{SpinGuard, SpinLock};
+use crate::kern::syscall::trace::Arg;
 use core::sync::atomic::{AtomicU32, Ordering};
 use ferrite_abi::Siginfo;
 
@@ -64,38 +65,19 @@ pub const SYSCALLS: crate::kern::syscall::table::SysList = &[
         ferrite_abi::syscall::SYS_ptrace,
         "ptrace",
         sys_process::sys_ptrace,
-        [
-            crate::kern::syscall::trace::Arg::Int,
-            crate::kern::syscall::trace::Arg::Int,
-            crate::kern::syscall::trace::Arg::Hex,
-            crate::kern::syscall::trace::Arg::Hex
-        ]
+        [Arg::Int, Arg::Int, Arg::Hex, Arg::Hex]
     ),
     crate::sys!(
         ferrite_abi::syscall::SYS_process_vm_readv,
         "process_vm_readv",
         procvm::sys_process_vm_readv,
-        [
-            crate::kern::syscall::trace::Arg::Int,
-            crate::kern::syscall::trace::Arg::Hex,
-            crate::kern::syscall::trace::Arg::Int,
-            crate::kern::syscall::trace::Arg::Hex,
-            crate::kern::syscall::trace::Arg::Int,
-            crate::kern::syscall::trace::Arg::Hex
-        ]
+        [Arg::Int, Arg::Hex, Arg::Int, Arg::Hex, Arg::Int, Arg::Hex]
     ),
     crate::sys!(
         ferrite_abi::syscall::SYS_process_vm_writev,
         "process_vm_writev",
         procvm::sys_process_vm_writev,
-        [
-            crate::kern::syscall::trace::Arg::Int,
-            crate::kern::syscall::trace::Arg::Hex,
-            crate::kern::syscall::trace::Arg::Int,
-            crate::kern::syscall::trace::Arg::Hex,
-            crate::kern::syscall::trace::Arg::Int,
-            crate::kern::syscall::trace::Arg::Hex
-        ]
+        [Arg::Int, Arg::Hex, Arg::Int, Arg::Hex, Arg::Int, Arg::Hex]
     ),
 ];
 

@@ -232,12 +232,11 @@ pub fn sys_sigaltstack(ctx: &mut SyscallCtx<'_>) -> SysResult {
 pub fn kill_pgrp(pgid: u32, info: SigInfo) -> Result<bool, Errno> {
     let members = {
         let t = ptable::lock();
-        let pids = t.pgrp_members(pgid)?;
         let mut members: alloc::vec::Vec<proc::ProcRef> = alloc::vec::Vec::new();
         members
-            .try_reserve_exact(pids.len())
+            .try_reserve_exact(t.pgrp_size(pgid))
             .map_err(|_| Errno::ENOMEM)?;
-        members.extend(pids.into_iter().filter_map(|p| t.find(p)));
+        members.extend(t.pgrp_members(pgid).filter_map(|p| t.find(p)));
         members
     };
     for p in &members {
